@@ -1,0 +1,216 @@
+"""Which daemon to talk to, and the one shared docker-py client for it.
+
+Resolution follows the docker CLI: ``-H`` beats ``--context``, which beats
+``DOCKER_HOST``, then ``DOCKER_CONTEXT``, then ``currentContext`` in
+``~/.docker/config.json``, then the local socket. docker-py is imported lazily
+so the first paint does not wait for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.docker.errors import DaemonUnavailable, describe_error
+
+if TYPE_CHECKING:
+    import docker
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
+#: Calls that are not streams give up after this long, so a hung daemon
+#: surfaces as an error instead of a stuck worker.
+CALL_TIMEOUT = 30
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    ca: str | None
+    cert: str | None
+    key: str | None
+    verify: bool
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A daemon address and where the choice came from (shown to the user)."""
+
+    host: str
+    source: str
+    context: str | None = None
+    tls: TLSFiles | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.host.startswith("unix://") or self.host.startswith("npipe://")
+
+    @property
+    def socket_path(self) -> str | None:
+        return self.host[len("unix://") :] if self.host.startswith("unix://") else None
+
+
+def docker_config_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def read_cli_config(config_dir: Path) -> dict[str, Any]:
+    """The docker CLI's config.json, or {} when absent or unreadable."""
+    try:
+        data = json.loads((config_dir / "config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def detach_keys(config_dir: Path | None = None) -> str:
+    """The user's ``detachKeys`` setting (docker CLI format)."""
+    config = read_cli_config(config_dir or docker_config_dir())
+    value = config.get("detachKeys")
+    return value if isinstance(value, str) and value.strip() else DEFAULT_DETACH_KEYS
+
+
+@dataclass(frozen=True)
+class ContextInfo:
+    name: str
+    host: str
+    description: str
+    tls: TLSFiles | None
+
+
+def _context_dir_name(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def list_contexts(config_dir: Path | None = None) -> list[ContextInfo]:
+    """Every context in the CLI's store, plus the implicit ``default``."""
+    config_dir = config_dir or docker_config_dir()
+    contexts = [ContextInfo("default", os.environ.get("DOCKER_HOST") or DEFAULT_HOST, "local daemon", None)]
+    meta_root = config_dir / "contexts" / "meta"
+    if meta_root.is_dir():
+        for meta_file in sorted(meta_root.glob("*/meta.json")):
+            info = _read_context_meta(meta_file, config_dir)
+            if info is not None:
+                contexts.append(info)
+    return contexts
+
+
+def _read_context_meta(meta_file: Path, config_dir: Path) -> ContextInfo | None:
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (OSError, ValueError):
+        return None
+    name = meta.get("Name")
+    endpoint = (meta.get("Endpoints") or {}).get("docker") or {}
+    host = endpoint.get("Host")
+    if not isinstance(name, str) or not isinstance(host, str):
+        return None
+    description = str((meta.get("Metadata") or {}).get("Description") or "")
+    tls_dir = config_dir / "contexts" / "tls" / meta_file.parent.name / "docker"
+    tls = None
+    if tls_dir.is_dir():
+        files = {n: str(tls_dir / f"{n}.pem") if (tls_dir / f"{n}.pem").exists() else None for n in ("ca", "cert", "key")}
+        tls = TLSFiles(files["ca"], files["cert"], files["key"], not endpoint.get("SkipTLSVerify", False))
+    return ContextInfo(name, host, description, tls)
+
+
+def find_context(name: str, config_dir: Path | None = None) -> ContextInfo:
+    for info in list_contexts(config_dir):
+        if info.name == name:
+            return info
+    raise DaemonUnavailable(f"Docker context {name!r} not found in {config_dir or docker_config_dir()}")
+
+
+def _env_tls(env: Mapping[str, str]) -> TLSFiles | None:
+    cert_path = env.get("DOCKER_CERT_PATH")
+    verify = env.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
+    if not cert_path and not verify:
+        return None
+    base = Path(cert_path or docker_config_dir(env))
+    return TLSFiles(str(base / "ca.pem"), str(base / "cert.pem"), str(base / "key.pem"), verify)
+
+
+def resolve_endpoint(
+    host: str | None = None,
+    context: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Endpoint:
+    env = os.environ if env is None else env
+    config_dir = docker_config_dir(env)
+    if host:
+        return Endpoint(host, "--host", tls=_env_tls(env))
+    if context:
+        info = find_context(context, config_dir)
+        return Endpoint(info.host, f"context {info.name}", info.name, info.tls)
+    if env.get("DOCKER_HOST"):
+        return Endpoint(env["DOCKER_HOST"], "DOCKER_HOST", tls=_env_tls(env))
+    name = env.get("DOCKER_CONTEXT") or read_cli_config(config_dir).get("currentContext")
+    if isinstance(name, str) and name and name != "default":
+        info = find_context(name, config_dir)
+        return Endpoint(info.host, f"context {info.name}", info.name, info.tls)
+    return Endpoint(DEFAULT_HOST, "default")
+
+
+class DockerService:
+    """The app's one docker-py client, created on first use from any thread."""
+
+    def __init__(self, endpoint: Endpoint, timeout: int = CALL_TIMEOUT) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._client: docker.DockerClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> docker.DockerClient:
+        with self._lock:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    @property
+    def api(self) -> docker.APIClient:
+        return self.client.api
+
+    def _connect(self) -> docker.DockerClient:
+        import docker
+        from docker.tls import TLSConfig
+
+        endpoint = self.endpoint
+        kwargs: dict[str, Any] = {"base_url": endpoint.host, "timeout": self.timeout, "version": "auto"}
+        if endpoint.host.startswith("ssh://"):
+            # the system ssh client honours the user's ~/.ssh/config, agent and keys
+            kwargs["use_ssh_client"] = True
+        if endpoint.tls is not None:
+            client_cert = (endpoint.tls.cert, endpoint.tls.key) if endpoint.tls.cert and endpoint.tls.key else None
+            kwargs["tls"] = TLSConfig(
+                client_cert=client_cert,
+                ca_cert=endpoint.tls.ca if endpoint.tls.verify else None,
+                verify=endpoint.tls.ca if endpoint.tls.verify and endpoint.tls.ca else endpoint.tls.verify,
+            )
+            if kwargs["base_url"].startswith("tcp://"):
+                kwargs["base_url"] = "https://" + kwargs["base_url"][len("tcp://") :]
+        try:
+            # version="auto" asks the daemon for its API version first, so old
+            # and new engines both work (no "client version is too old").
+            return docker.DockerClient(**kwargs)
+        except Exception as exc:
+            raise DaemonUnavailable(f"cannot reach {endpoint.host} ({endpoint.source}): {describe_error(exc)}") from exc
+
+    def reset(self) -> None:
+        """Drop the client so the next use reconnects (after the daemon went away)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        self.reset()

@@ -1,0 +1,286 @@
+"""What every list pane shares: a keyed table, the ``/`` filter, sorting,
+event-driven throttled refresh with a slow safety poll, and error routing.
+
+A subclass says how to fetch its objects (blocking, run on a thread), how to
+key, filter, sort and draw them, and which event types make it dirty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from tui.messages import ItemsListed
+from tui.widgets.keyed_table import KeyedTable, RowCells
+from tui.workers import WorkerErrors
+
+if TYPE_CHECKING:
+    from tui.app import DtuiApp
+    from tui.docker.events import DockerEvent
+
+T = TypeVar("T")
+
+#: Event-driven refreshes are coalesced to at most this many per second.
+REFRESH_HZ = 10
+#: The safety-net poll, for anything the event stream did not tell us.
+SAFETY_POLL_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int | None = None  # None: fit the content
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    name: str
+    key: Callable[[Any], Any]
+
+
+class FilterInput(Input):
+    """The ``/`` filter line; escape is handled by the pane."""
+
+    BINDINGS = [Binding("escape", "cancel_filter", "Clear filter", show=False)]
+
+    def action_cancel_filter(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, ResourcePane)), None)
+        if pane is not None:
+            pane.clear_filter()
+
+
+class ResourcePane(WorkerErrors, Vertical, Generic[T]):
+    """Base of the Containers, Images, Volumes and Networks panes."""
+
+    pane_id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    EVENT_TYPES: ClassVar[frozenset[str]] = frozenset()
+    SORTS: ClassVar[Sequence[SortSpec]] = ()
+
+    BINDINGS = [
+        Binding("slash", "start_filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id=f"pane-{self.pane_id}")
+        self.items: list[T] = []
+        self._by_key: dict[str, T] = {}
+        self._visible: list[T] = []
+        self.filter_text = ""
+        self._sort_index = 0
+        self._sort_reverse = False
+        self._dirty = True
+        self._fetching = False
+        self._loaded = False
+        self._columns: list[Column] = []
+        self._status_text = ""
+
+    @property
+    def dtui(self) -> DtuiApp:
+        return self.app  # type: ignore[return-value]
+
+    # --- what subclasses provide -------------------------------------
+    def fetch(self, api: Any) -> list[T]:
+        raise NotImplementedError
+
+    def item_key(self, item: T) -> str:
+        raise NotImplementedError
+
+    def item_matches(self, item: T, needle: str) -> bool:
+        raise NotImplementedError
+
+    def columns_for_width(self, width: int) -> list[Column]:
+        raise NotImplementedError
+
+    def cell(self, item: T, column: str) -> str | Text:
+        raise NotImplementedError
+
+    def wants_event(self, event: DockerEvent) -> bool:
+        return event.type in self.EVENT_TYPES
+
+    def empty_text(self) -> str:
+        return f"No {self.title.lower()}."
+
+    # --- layout --------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield FilterInput(placeholder="/ to filter (name, image, id, status)", id=f"{self.pane_id}-filter", classes="pane-filter")
+        yield KeyedTable(id=f"{self.pane_id}-table", classes="pane-table")
+        yield Static("", id=f"{self.pane_id}-status", classes="pane-status")
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one(KeyedTable)
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / REFRESH_HZ, self._refresh_if_dirty)
+        self.set_interval(SAFETY_POLL_SECONDS, self.mark_dirty)
+        self._rebuild_columns(self.size.width or self.app.size.width)
+
+    def on_resize(self) -> None:
+        self._rebuild_columns(self.size.width)
+
+    def _rebuild_columns(self, width: int) -> None:
+        columns = self.columns_for_width(max(width, 40))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        table = self.table
+        key = table.current_key
+        table.clear(columns=True)
+        table._cells.clear()
+        table._order = []
+        for column in columns:
+            table.add_column(column.label, width=column.width, key=column.key)
+        self.render_rows()
+        if key:
+            table.select_key(key)
+
+    # --- refresh ---------------------------------------------------------
+    def mark_dirty(self) -> None:
+        self._dirty = True
+
+    def on_daemon_event(self, event: DockerEvent) -> None:
+        if self.wants_event(event):
+            self._dirty = True
+
+    def _refresh_if_dirty(self) -> None:
+        # hidden panes stay dirty and catch up when shown
+        if self._dirty and not self._fetching and self.display and self.dtui.connected is not False:
+            self._dirty = False
+            self._fetching = True
+            self._fetch_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _fetch_worker(self) -> None:
+        try:
+            items = self.fetch(self.dtui.service.api)
+            self.post_message(ItemsListed(self.pane_id, items))
+        finally:
+            self._fetching = False
+
+    def on_items_listed(self, message: ItemsListed) -> None:
+        if message.pane_id != self.pane_id:
+            return
+        message.stop()
+        self.items = list(message.items)
+        self._by_key = {self.item_key(item): item for item in self.items}
+        self._loaded = True
+        self.render_rows()
+
+    def action_reload(self) -> None:
+        self.mark_dirty()
+
+    # --- drawing ---------------------------------------------------------
+    def sorted_items(self, items: list[T]) -> list[T]:
+        if not self.SORTS:
+            return items
+        spec = self.SORTS[self._sort_index % len(self.SORTS)]
+        return sorted(items, key=spec.key, reverse=self._sort_reverse)
+
+    def render_rows(self) -> None:
+        if not self._columns:
+            return
+        needle = self.filter_text
+        visible = [item for item in self.items if self.item_matches(item, needle)] if needle else list(self.items)
+        self._visible = self.sorted_items(visible)
+        column_keys = [c.key for c in self._columns]
+        rows: list[tuple[str, RowCells]] = [
+            (self.item_key(item), tuple(self.cell(item, key) for key in column_keys)) for item in self._visible
+        ]
+        self.table.sync(rows)
+        self._update_status()
+
+    def status_summary(self) -> str:
+        shown, total = len(self._visible), len(self.items)
+        text = f"{total} {self.title.lower()}" if shown == total else f"{shown} of {total} {self.title.lower()}"
+        if self.SORTS:
+            spec = self.SORTS[self._sort_index % len(self.SORTS)]
+            text += f" · sort: {spec.name}{' ↓' if self._sort_reverse else ''}"
+        if self.filter_text:
+            text += f" · filter: {self.filter_text}"
+        return text
+
+    def _update_status(self) -> None:
+        if not self._loaded:
+            text = "loading…"
+        elif not self.items:
+            text = self.empty_text()
+        else:
+            text = self.status_summary()
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one(f"#{self.pane_id}-status", Static).update(Text(text))
+
+    # --- selection -------------------------------------------------------
+    @property
+    def selected(self) -> T | None:
+        key = self.table.current_key
+        return self._by_key.get(key) if key else None
+
+    def focus_table(self) -> None:
+        self.screen.set_focus(self.table)
+
+    def on_data_table_row_selected(self, event: Any) -> None:
+        event.stop()
+        self.action_open_selected()
+
+    def action_open_selected(self) -> None:
+        """``enter`` on a row; panes with a details view override this."""
+
+    # --- filter ----------------------------------------------------------
+    def action_start_filter(self) -> None:
+        field = self.filter_input
+        field.value = self.filter_text
+        # synchronous focus: keys typed right after '/' must land in the field
+        self.screen.set_focus(field)
+
+    @on(Input.Changed, ".pane-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filter_text = event.value.strip()
+        self.render_rows()
+
+    @on(Input.Submitted, ".pane-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_table()
+        if self._visible:
+            self.table.move_cursor(row=0)
+
+    def clear_filter(self) -> None:
+        self.filter_text = ""
+        self.filter_input.value = ""
+        self.render_rows()
+        self.focus_table()
+
+    def action_clear_filter(self) -> None:
+        if self.filter_text:
+            self.clear_filter()
+
+    # --- sorting ---------------------------------------------------------
+    def action_cycle_sort(self) -> None:
+        if self.SORTS:
+            self._sort_index = (self._sort_index + 1) % len(self.SORTS)
+            self.render_rows()
+            self.notify(f"Sorted by {self.SORTS[self._sort_index].name}", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        self._sort_reverse = not self._sort_reverse
+        self.render_rows()

@@ -1,0 +1,195 @@
+"""The Containers pane: ``docker ps -a`` live, and the container actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+
+from tui.docker import containers as ops
+from tui.docker.models import ContainerRow
+from tui.panes.base import Column, ResourcePane, SortSpec
+from tui.presentation import compact_status, container_matches, format_ports, safe_text, state_style, time_ago
+
+STATE_ORDER = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "exited": 4, "dead": 5}
+
+
+class ContainersPane(ResourcePane[ContainerRow]):
+    pane_id = "containers"
+    title = "Containers"
+    EVENT_TYPES = frozenset({"container"})
+    SORTS = (
+        SortSpec("state", lambda r: (STATE_ORDER.get(r.state, 9), r.name.lower())),
+        SortSpec("name", lambda r: r.name.lower()),
+        SortSpec("image", lambda r: (r.image.lower(), r.name.lower())),
+        SortSpec("created", lambda r: -r.created),
+        SortSpec("project", lambda r: (r.compose_project == "", r.compose_project, r.name.lower())),
+    )
+
+    BINDINGS = [
+        Binding("enter", "details", "Details"),
+        Binding("l", "logs", "Logs"),
+        Binding("a", "attach", "Attach"),
+        Binding("e", "exec_shell", "Exec"),
+        Binding("E", "exec_custom", "Exec…", show=False),
+        Binding("i", "inspect", "Inspect"),
+        Binding("u", "container_action('start')", "Start"),
+        Binding("s", "container_action('stop')", "Stop"),
+        Binding("r", "container_action('restart')", "Restart"),
+        Binding("k", "container_action('kill')", "Kill"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("d", "container_action('remove')", "Remove"),
+        Binding("D", "container_action('force-remove')", "Force rm", show=False),
+        Binding("x", "remove_exited", "Rm exited", show=False),
+        Binding("t", "toggle_running_only", "Running only", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running_only = False
+
+    # --- data ------------------------------------------------------------
+    def fetch(self, api: Any) -> list[ContainerRow]:
+        return ops.list_containers(api, all=True)
+
+    def item_key(self, item: ContainerRow) -> str:
+        return item.id
+
+    def item_matches(self, item: ContainerRow, needle: str) -> bool:
+        return container_matches(item, needle)
+
+    def sorted_items(self, items: list[ContainerRow]) -> list[ContainerRow]:
+        if self.running_only:
+            items = [row for row in items if row.is_running or row.state == "paused"]
+        return super().sorted_items(items)
+
+    def status_summary(self) -> str:
+        running = sum(1 for row in self.items if row.is_running)
+        text = super().status_summary() + f" · {running} running"
+        if self.running_only:
+            text += " · showing running only (t)"
+        return text
+
+    def empty_text(self) -> str:
+        return "No containers. Start one from another shell or press n on an image."
+
+    # --- drawing ---------------------------------------------------------
+    @property
+    def _compact(self) -> bool:
+        return len(self._columns) <= 4
+
+    def columns_for_width(self, width: int) -> list[Column]:
+        # 80 columns must show what matters; wider screens get more detail
+        if width < 100:
+            # the state is the colour of the dot before the name
+            rest = width - 20 - 14 - 16 - 2 * 4
+            return [
+                Column("name", "NAME", 20),
+                Column("image", "IMAGE", 14),
+                Column("status", "STATUS", 16),
+                Column("ports", "PORTS", max(8, rest)),
+            ]
+        extra = width - 100
+        name_w = 22 + min(10, extra // 6)
+        image_w = 22 + min(12, extra // 6)
+        columns = [
+            Column("name", "NAME", name_w),
+            Column("image", "IMAGE", image_w),
+            Column("state", "STATE", 10),
+            Column("status", "STATUS", 22),
+            Column("ports", "PORTS", 24 + min(16, extra // 5)),
+        ]
+        used = name_w + image_w + 10 + 22 + columns[-1].width + 2 * 5  # type: ignore[operator]
+        if width - used >= 14:
+            columns.append(Column("id", "ID", 12))
+            used += 14
+        if width - used >= 16:
+            columns.append(Column("created", "CREATED", 14))
+            used += 16
+        if width - used >= 14:
+            columns.append(Column("project", "PROJECT", 12))
+            used += 14
+        if width - used >= 20:
+            columns.append(Column("command", "COMMAND", width - used - 4))
+        return columns
+
+    def cell(self, item: ContainerRow, column: str) -> str | Text:
+        if column == "name":
+            text = Text("● ", style=state_style(item.state))
+            text.append(safe_text(item.name), style="bold")
+            return text
+        if column == "image":
+            return safe_text(item.image)
+        if column == "state":
+            return Text(item.state, style=state_style(item.state))
+        if column == "status":
+            return safe_text(compact_status(item.status) if self._compact else item.status)
+        if column == "ports":
+            return format_ports(item.ports)
+        if column == "id":
+            return item.short_id
+        if column == "created":
+            return time_ago(item.created)
+        if column == "project":
+            return safe_text(item.compose_project)
+        if column == "command":
+            return safe_text(item.command)
+        return ""
+
+    # --- actions -----------------------------------------------------------
+    def _target(self) -> ContainerRow | None:
+        row = self.selected
+        if row is None:
+            self.notify("No container selected.", severity="warning", timeout=2)
+        return row
+
+    def action_container_action(self, action: str) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.container_action(action, row)
+
+    def action_toggle_pause(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.container_action("unpause" if row.state == "paused" else "pause", row)
+
+    def action_remove_exited(self) -> None:
+        self.dtui.remove_exited_containers()
+
+    def action_toggle_running_only(self) -> None:
+        self.running_only = not self.running_only
+        self.render_rows()
+
+    def action_open_selected(self) -> None:
+        self.action_details()
+
+    def action_details(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.show_container_details(row)
+
+    def action_inspect(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.show_inspect("container", row.id, row.name)
+
+    def action_logs(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.open_logs([row])
+
+    def action_attach(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.open_terminal(row, mode="attach")
+
+    def action_exec_shell(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.open_terminal(row, mode="exec")
+
+    def action_exec_custom(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.open_terminal(row, mode="exec-custom")

@@ -1,0 +1,166 @@
+"""Pure functions that turn domain objects into display strings.
+
+No Textual here either: these are unit-tested on their own and shared by every
+pane, so a port or a size reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterable
+
+from tui.docker.models import ContainerRow, PortMapping
+
+STATE_STYLES: dict[str, str] = {
+    "running": "green",
+    "restarting": "yellow",
+    "paused": "cyan",
+    "created": "blue",
+    "exited": "red",
+    "dead": "magenta",
+    "removing": "yellow",
+}
+
+_SECRET_KEY = re.compile(
+    r"(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth|pwd|salt|signature|cookie|session)",
+    re.IGNORECASE,
+)
+MASK = "••••••"
+
+# C0, DEL and C1 controls; the escape character is among them, so nothing a
+# container names itself can move the cursor or retitle the user's terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str) -> str:
+    """Replace control characters with visible U+FFFD-free placeholders."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: "^" + chr((ord(m.group()) + 64) % 128) if ord(m.group()) < 0x20 else "�", text)
+
+
+def short_id(identifier: str) -> str:
+    return identifier.split(":", 1)[-1][:12]
+
+
+def format_port(port: PortMapping) -> str:
+    if port.public_port:
+        ip = port.ip or "0.0.0.0"
+        host = f"[{ip}]" if ":" in ip else ip
+        return f"{host}:{port.public_port}->{port.private_port}/{port.type}"
+    return f"{port.private_port}/{port.type}"
+
+
+def format_ports(ports: Iterable[PortMapping]) -> str:
+    """Like ``docker ps``: IPv4 and IPv6 bindings of one port shown once."""
+    seen: list[str] = []
+    for port in sorted(ports, key=lambda p: (p.private_port, p.type, p.public_port or 0, ":" in p.ip)):
+        if port.public_port and ":" in port.ip:
+            v4_twin = PortMapping(port.private_port, port.type, port.public_port, "0.0.0.0")
+            if format_port(v4_twin) in seen:
+                continue
+        text = format_port(port)
+        if text not in seen:
+            seen.append(text)
+    return ", ".join(seen)
+
+
+def time_ago(timestamp: float, now: float | None = None) -> str:
+    """``docker ps``'s CREATED column: "3 minutes ago"."""
+    now = time.time() if now is None else now
+    seconds = max(0, int(now - timestamp))
+    if seconds < 1:
+        return "Less than a second ago"
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''} ago"
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            if unit == "hour" and count == 1:
+                return "About an hour ago"
+            if unit == "minute" and count == 1:
+                return "About a minute ago"
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return f"{seconds} seconds ago"  # pragma: no cover - loop always returns
+
+
+_COMPACT_UNITS = (
+    ("Less than a second", "<1s"),
+    ("About a minute", "1m"),
+    ("About an hour", "1h"),
+    (" seconds", "s"),
+    (" second", "s"),
+    (" minutes", "m"),
+    (" hours", "h"),
+    (" days", "d"),
+    (" weeks", "w"),
+    (" months", "mo"),
+    (" years", "y"),
+)
+
+
+def compact_status(status: str) -> str:
+    """"Exited (137) 2 hours ago" -> "Exited (137) 2h ago", for narrow screens."""
+    for long, short in _COMPACT_UNITS:
+        status = status.replace(long, short)
+    return status
+
+
+def human_size(num_bytes: float | None, *, binary: bool = False) -> str:
+    """Sizes as the docker CLI prints them (decimal units; binary for memory)."""
+    if num_bytes is None:
+        return "-"
+    base, units = (1024.0, ("B", "KiB", "MiB", "GiB", "TiB")) if binary else (1000.0, ("B", "kB", "MB", "GB", "TB"))
+    value = float(num_bytes)
+    for unit in units:
+        if abs(value) < base or unit == units[-1]:
+            if unit == "B":
+                return f"{value:.0f}{unit}"
+            return f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
+        value /= base
+    return f"{value}B"  # pragma: no cover
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def mask_env(key: str, value: str, *, reveal: bool = False) -> str:
+    """An env value, masked when its key looks like it holds a secret."""
+    if reveal or not value or not is_secret_key(key):
+        return value
+    return MASK
+
+
+def state_style(state: str) -> str:
+    return STATE_STYLES.get(state, "white")
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def container_matches(row: ContainerRow, needle: str) -> bool:
+    """The ``/`` filter: case-insensitive substring of name, image, id or status."""
+    if not needle:
+        return True
+    needle = needle.lower()
+    return any(
+        needle in field.lower()
+        for field in (row.name, row.image, row.id, row.status, row.state, row.compose_project)
+    )
+
+
+SORT_KEYS = {
+    "name": lambda row: row.name.lower(),
+    "image": lambda row: row.image.lower(),
+    "state": lambda row: (0 if row.is_running else 1, row.state, row.name.lower()),
+    "created": lambda row: -row.created,
+    "project": lambda row: (row.compose_project == "", row.compose_project, row.name.lower()),
+}
+
+
+def sort_rows(rows: Iterable[ContainerRow], key: str, *, reverse: bool = False) -> list[ContainerRow]:
+    return sorted(rows, key=SORT_KEYS[key], reverse=reverse)

@@ -1,0 +1,79 @@
+"""The main screen: a status line, the pane tabs, the active pane, the footer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from tui.panes.base import ResourcePane
+from tui.panes.registry import pane_classes
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit"),
+        Binding("tab", "next_pane", "Next pane", show=False),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False),
+        *[Binding(str(n), f"show_pane({n - 1})", f"Pane {n}", show=False) for n in range(1, 10)],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self._pane_types = pane_classes()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield Static(id="tabs")
+        with ContentSwitcher(initial=f"pane-{self._pane_types[0].pane_id}", id="panes"):
+            for pane_type in self._pane_types:
+                yield pane_type()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.update_status()
+        self._render_tabs()
+        self.active_pane.focus_table()
+
+    @property
+    def panes(self) -> list[ResourcePane]:
+        return list(self.query(ResourcePane).results())
+
+    @property
+    def active_pane(self) -> ResourcePane:
+        switcher = self.query_one(ContentSwitcher)
+        return self.query_one(f"#{switcher.current}", ResourcePane)
+
+    def update_status(self) -> None:
+        self.query_one("#topbar", Static).update(self.app.status_line())  # type: ignore[attr-defined]
+
+    def _render_tabs(self) -> None:
+        current = self.query_one(ContentSwitcher).current
+        text = Text()
+        for number, pane_type in enumerate(self._pane_types, start=1):
+            active = current == f"pane-{pane_type.pane_id}"
+            label = f" {number} {pane_type.title} "
+            text.append(label, style="bold reverse" if active else "dim")
+            text.append(" ")
+        self.query_one("#tabs", Static).update(text)
+
+    def action_show_pane(self, index: int) -> None:
+        if not 0 <= index < len(self._pane_types):
+            return
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = f"pane-{self._pane_types[index].pane_id}"
+        self._render_tabs()
+        self.active_pane.focus_table()
+
+    def _step(self, delta: int) -> None:
+        ids = [f"pane-{p.pane_id}" for p in self._pane_types]
+        current = ids.index(self.query_one(ContentSwitcher).current or ids[0])
+        self.action_show_pane((current + delta) % len(ids))
+
+    def action_next_pane(self) -> None:
+        self._step(1)
+
+    def action_previous_pane(self) -> None:
+        self._step(-1)
