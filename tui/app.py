@@ -98,9 +98,10 @@ class DtuiApp(App[int]):
                 handler(message.event)
 
     def _panes(self) -> list[Any]:
-        from tui.panes.base import ResourcePane
+        """Every main-screen pane (they carry the ``pane`` class)."""
+        from tui.screens.main import MainScreen
 
-        return list(self.query(ResourcePane).results()) if self.screen_stack else []
+        return [pane for screen in self.screen_stack if isinstance(screen, MainScreen) for pane in screen.panes]
 
     def _load_engine_summary(self) -> None:
         def load() -> str:

@@ -75,7 +75,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id=f"pane-{self.pane_id}")
+        super().__init__(id=f"pane-{self.pane_id}", classes="pane")
         self.items: list[T] = []
         self._by_key: dict[str, T] = {}
         self._visible: list[T] = []

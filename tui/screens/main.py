@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from tui.panes.base import ResourcePane
 from tui.panes.registry import pane_classes
 
 
@@ -38,13 +39,15 @@ class MainScreen(Screen):
         self.active_pane.focus_table()
 
     @property
-    def panes(self) -> list[ResourcePane]:
-        return list(self.query(ResourcePane).results())
+    def panes(self) -> list[Any]:
+        """The pane widgets; each has pane_id, title, focus_table(),
+        mark_dirty() and on_daemon_event(event)."""
+        return list(self.query(".pane").results())
 
     @property
-    def active_pane(self) -> ResourcePane:
+    def active_pane(self) -> Any:
         switcher = self.query_one(ContentSwitcher)
-        return self.query_one(f"#{switcher.current}", ResourcePane)
+        return self.query_one(f"#{switcher.current}")
 
     def update_status(self) -> None:
         self.query_one("#topbar", Static).update(self.app.status_line())  # type: ignore[attr-defined]

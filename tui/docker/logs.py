@@ -1,0 +1,403 @@
+"""Container logs: the daemon's stream parsed into lines, followed in threads.
+
+:class:`LogStreamParser` is pure (bytes in, :class:`LogLine` out) so every odd
+split of the stream can be tested without a daemon. :class:`LogFollower` opens
+``GET /containers/{id}/logs`` itself rather than through ``APIClient.logs``,
+because docker-py's stream drops the stdout/stderr tag of each frame, and it
+needs the socket to close it from another thread when the view goes away.
+
+Timestamps are always requested: the parser splits them off each line so the
+view toggles them without fetching the log again.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tui.docker.ansi import display_cut, sanitize, strip_ansi
+from tui.docker.errors import describe_error, is_connection_problem, is_not_found
+from tui.docker.logspool import STDERR, STDOUT, LogFilter, LogLine, LogSpool, compile_pattern
+
+if TYPE_CHECKING:
+    from docker import APIClient
+
+__all__ = [
+    "DEFAULT_TAIL",
+    "STDERR",
+    "STDOUT",
+    "LogFilter",
+    "LogFollower",
+    "LogLine",
+    "LogSpool",
+    "LogStreamParser",
+    "compile_pattern",
+    "display_cut",
+    "log_params",
+    "sanitize",
+    "strip_ansi",
+]
+
+#: Lines fetched when a log view opens: enough context, instant to fetch.
+DEFAULT_TAIL = 5000
+#: A line longer than this (no newline in 1 MiB) is stored in pieces, so a
+#: container writing binary junk cannot grow one line without bound.
+MAX_LINE_BYTES = 1024 * 1024
+_READ_SIZE = 256 * 1024
+_HEADER = struct.Struct(">BxxxL")
+_HEADER_SIZE = _HEADER.size
+# RFC3339Nano as the daemon writes it, followed by the separating space.
+_TIMESTAMP_RE = re.compile(rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))(?: |$)")
+
+REASON_REMOVED = "container removed"
+
+
+def _split_timestamp(raw: bytes) -> tuple[str, bytes]:
+    # Fast path for the daemon's fixed form "2006-01-02T15:04:05.000000000Z ".
+    if len(raw) >= 31 and raw[30] == 32 and raw[29] == 90 and raw[10] == 84:
+        return raw[:30].decode("ascii"), raw[31:]
+    match = _TIMESTAMP_RE.match(raw)
+    if match is None:
+        return "", raw
+    return match.group(1).decode("ascii"), raw[match.end() :]
+
+
+class LogStreamParser:
+    """Turn the bytes of a logs response into lines, however they are split.
+
+    Non-TTY containers send frames (8-byte header: stream 1 stdout / 2 stderr,
+    three zero bytes, big-endian payload length); each frame is one message
+    of the log driver. A line longer than the driver's 16 KiB message arrives
+    as several messages, each with its own timestamp: the parser joins them
+    and keeps the first timestamp. stdout and stderr partial lines are kept
+    apart. TTY containers send raw bytes (all stdout, ``\\r\\n`` line ends).
+
+    Known limit: on a TTY container the driver's split of a long line cannot
+    be seen, so the later timestamps stay inside the joined line's text.
+    """
+
+    def __init__(self, *, tty: bool, container: str = "", timestamps: bool = True) -> None:
+        self.tty = tty
+        self.container = container
+        self.timestamps = timestamps
+        self._buffer = b""
+        self._partial: dict[int, bytes] = {}
+
+    def feed(self, data: bytes) -> list[LogLine]:
+        """Parse *data*; return the lines it completes."""
+        out: list[LogLine] = []
+        if self.tty:
+            self._payload(STDOUT, bytes(data), out)
+            return out
+        buffer = self._buffer + data if self._buffer else bytes(data)
+        size = len(buffer)
+        position = 0
+        unpack = _HEADER.unpack_from
+        while size - position >= _HEADER_SIZE:
+            stream, length = unpack(buffer, position)
+            end = position + _HEADER_SIZE + length
+            if end > size:
+                break
+            self._payload(STDERR if stream == STDERR else STDOUT, buffer[position + _HEADER_SIZE : end], out, message=True)
+            position = end
+        self._buffer = buffer[position:]
+        return out
+
+    def finish(self) -> list[LogLine]:
+        """The stream ended: return lines left without a final newline."""
+        out: list[LogLine] = []
+        for stream, pending in sorted(self._partial.items()):
+            if pending:
+                out.append(self._line(pending, stream))
+        self._partial.clear()
+        self._buffer = b""
+        return out
+
+    def _payload(self, stream: int, payload: bytes, out: list[LogLine], *, message: bool = False) -> None:
+        pending = self._partial.get(stream)
+        if pending:
+            if message and self.timestamps:
+                # A message continuing a line: drop its own timestamp.
+                match = _TIMESTAMP_RE.match(payload)
+                if match is not None:
+                    payload = payload[match.end() :]
+            payload = pending + payload
+        if payload.endswith(b"\n") and payload.count(b"\n") == 1:
+            # The common case: one complete line per message.
+            out.append(self._line(payload[:-1], stream))
+            if pending:
+                del self._partial[stream]
+            return
+        parts = payload.split(b"\n")
+        rest = parts.pop()
+        for part in parts:
+            out.append(self._line(part, stream))
+        if len(rest) > MAX_LINE_BYTES:
+            out.append(self._line(rest, stream))
+            rest = b""
+        if rest:
+            self._partial[stream] = rest
+        elif pending:
+            del self._partial[stream]
+
+    def _line(self, raw: bytes, stream: int) -> LogLine:
+        stamp = ""
+        if self.timestamps:
+            stamp, raw = _split_timestamp(raw)
+        return LogLine(sanitize(raw.decode("utf-8", "replace")), stream, stamp, self.container)
+
+
+def log_params(
+    *,
+    follow: bool = True,
+    tail: int | str = DEFAULT_TAIL,
+    since: float | datetime | None = None,
+) -> dict[str, Any]:
+    """Query parameters for ``/containers/{id}/logs`` (timestamps always on).
+
+    *tail* is a line count or ``"all"``; *since* is unix seconds or a
+    datetime (naive means local time).
+    """
+    if tail != "all" and not (isinstance(tail, int) and tail >= 0):
+        raise ValueError(f"tail must be a line count or 'all', not {tail!r}")
+    params: dict[str, Any] = {
+        "stdout": 1,
+        "stderr": 1,
+        "timestamps": 1,
+        "follow": 1 if follow else 0,
+        "tail": str(tail),
+    }
+    if since is not None:
+        seconds = since.timestamp() if isinstance(since, datetime) else float(since)
+        if seconds < 0:
+            raise ValueError(f"since must not be negative, not {since!r}")
+        # The daemon reads "seconds.nanoseconds".
+        params["since"] = f"{seconds:.9f}"
+    return params
+
+
+def _shutdown_socket(api: APIClient, response: Any) -> None:
+    """Make a read blocked on *response* return at once, from any thread."""
+    try:
+        sock = api._get_raw_response_socket(response)
+        sock = getattr(sock, "_sock", sock)
+        sock.shutdown(socket.SHUT_RDWR)
+    except Exception:  # noqa: BLE001 - best effort; closing below still ends it
+        pass
+
+
+class LogFollower:
+    """Stream one or more containers' logs into a :class:`LogSpool`.
+
+    One reader thread per container appends lines to the spool; a notifier
+    thread calls ``on_lines(new_count)`` at most every *notify_interval*
+    seconds while lines arrive, and ``on_end(reason)`` once when every stream
+    has ended. Both callbacks run in the notifier thread: a Textual caller
+    hands them to the app with ``call_from_thread`` or ``post_message``.
+
+    Reasons: ``"container removed"``, ``"container exited with code N"``,
+    ``"end of log"`` (not following, or the daemon closed a running stream),
+    or the error, e.g. ``"lost the daemon: connection refused ..."``. With
+    several containers the reason is each ``name: reason`` joined by ``; ``
+    unless all agree; :attr:`end_reasons` has them per container.
+
+    Every line is tagged with its container's name. ``stop()`` ends the
+    streams promptly and suppresses ``on_end`` (the caller asked).
+    """
+
+    def __init__(
+        self,
+        api: APIClient,
+        containers: str | Sequence[str],
+        *,
+        spool: LogSpool | None = None,
+        tail: int | str = DEFAULT_TAIL,
+        since: float | datetime | None = None,
+        follow: bool = True,
+        on_lines: Callable[[int], None] | None = None,
+        on_end: Callable[[str], None] | None = None,
+        notify_interval: float = 0.05,
+    ) -> None:
+        self.api = api
+        self.containers = [containers] if isinstance(containers, str) else list(containers)
+        if not self.containers:
+            raise ValueError("no container to follow")
+        self.params = log_params(follow=follow, tail=tail, since=since)
+        self._own_spool = spool is None
+        self.spool = LogSpool() if spool is None else spool
+        self.on_lines = on_lines
+        self.on_end = on_end
+        self.notify_interval = notify_interval
+        self.end_reasons: dict[str, str] = {}
+        self.end_reason: str | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._responses: set[Any] = set()
+        self._unnotified = 0
+        self._running = 0
+        self._stopping = False
+        self._stopped = threading.Event()
+        self._ended = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- control ---------------------------------------------------------
+
+    def start(self) -> LogFollower:
+        if self._threads:
+            raise RuntimeError("log follower already started")
+        self._running = len(self.containers)
+        for ref in self.containers:
+            thread = threading.Thread(target=self._read, args=(ref,), name=f"dtui-logs-{ref[:12]}", daemon=True)
+            self._threads.append(thread)
+        notifier = threading.Thread(target=self._notify_loop, name="dtui-logs-notify", daemon=True)
+        self._threads.append(notifier)
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Close every stream and join the threads; True when all ended in time.
+
+        Safe from any thread, and more than once.
+        """
+        with self._lock:
+            self._stopping = True
+            responses = list(self._responses)
+            self._wake.notify_all()
+        self._stopped.set()
+        for response in responses:
+            _shutdown_socket(self.api, response)
+        deadline = time.monotonic() + timeout
+        current = threading.current_thread()
+        for thread in self._threads:
+            if thread is not current:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads if thread is not current)
+
+    def close(self) -> None:
+        """Stop, and close the spool if this follower made it."""
+        self.stop()
+        if self._own_spool:
+            self.spool.close()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every stream has ended; True if it did in time."""
+        return self._ended.wait(timeout)
+
+    # -- threads ---------------------------------------------------------
+
+    def _read(self, ref: str) -> None:
+        name = ref
+        response = None
+        reason = "stopped"
+        try:
+            info = self.api.inspect_container(ref)
+            name = info.get("Name", "").lstrip("/") or ref
+            tty = bool(info.get("Config", {}).get("Tty"))
+            parser = LogStreamParser(tty=tty, container=name)
+            response = self.api._get(self.api._url("/containers/{0}/logs", ref), params=self.params, stream=True)
+            self.api._raise_for_status(response)
+            with self._lock:
+                if self._stopping:
+                    return
+                self._responses.add(response)
+            # The client's call timeout must not end a quiet follow.
+            self.api._disable_socket_timeout(self.api._get_raw_response_socket(response))
+            read = response.raw.read1
+            while not self._stopping:
+                data = read(_READ_SIZE)
+                if not data:
+                    break
+                lines = parser.feed(data)
+                if lines:
+                    self._publish(lines)
+            self._publish(parser.finish())
+            if not self._stopping:
+                reason = self._why_ended(ref)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the end reason
+            if not self._stopping:
+                reason = self._describe_failure(exc)
+        finally:
+            if response is not None:
+                with self._lock:
+                    self._responses.discard(response)
+                response.close()
+            self._reader_done(name, reason)
+
+    def _publish(self, lines: list[LogLine]) -> None:
+        if not lines:
+            return
+        try:
+            self.spool.extend(lines)
+        except ValueError:
+            # The spool was closed under us: the view is gone.
+            self._stopping = True
+            return
+        with self._lock:
+            self._unnotified += len(lines)
+            self._wake.notify()
+
+    def _why_ended(self, ref: str) -> str:
+        try:
+            state = self.api.inspect_container(ref).get("State", {})
+        except Exception as exc:  # noqa: BLE001
+            return self._describe_failure(exc)
+        if state.get("Status") in ("removing", "dead"):
+            return REASON_REMOVED
+        if not state.get("Running"):
+            return f"container exited with code {state.get('ExitCode', '?')}"
+        return "end of log"
+
+    @staticmethod
+    def _describe_failure(exc: BaseException) -> str:
+        if is_not_found(exc):
+            return REASON_REMOVED
+        if is_connection_problem(exc):
+            return f"lost the daemon: {describe_error(exc)}"
+        return describe_error(exc)
+
+    def _reader_done(self, name: str, reason: str) -> None:
+        with self._lock:
+            self.end_reasons[name] = reason
+            self._running -= 1
+            self._wake.notify()
+
+    def _notify_loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._unnotified and self._running and not self._stopping:
+                    self._wake.wait()
+                count, self._unnotified = self._unnotified, 0
+                done = self._running == 0
+                stopping = self._stopping
+            if stopping:
+                break
+            if count and self.on_lines is not None:
+                self.on_lines(count)
+            if done:
+                self.end_reason = self._combined_reason()
+                self._ended.set()
+                if self.on_end is not None:
+                    self.on_end(self.end_reason)
+                return
+            # At most one notification per interval; stop() cuts the wait short.
+            self._stopped.wait(self.notify_interval)
+        if not self._ended.is_set():
+            self.end_reason = "stopped"
+            self._ended.set()
+
+    def _combined_reason(self) -> str:
+        reasons = set(self.end_reasons.values())
+        if len(reasons) == 1:
+            return reasons.pop()
+        return "; ".join(f"{name}: {reason}" for name, reason in self.end_reasons.items())
