@@ -24,8 +24,9 @@ import tempfile
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, islice, repeat
 
 from tui.docker.ansi import strip_ansi
 
@@ -72,6 +73,23 @@ class LogLine:
     def plain(self) -> str:
         """The text without colours, as search and save see it."""
         return strip_ansi(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class LineBatch:
+    """Consecutive lines of one stream of one container, as a parser yields
+    them: stored in one go without a :class:`LogLine` per line."""
+
+    stream: int
+    texts: Sequence[str]
+    stamps: Sequence[str]
+    container: str = ""
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def lines(self) -> list[LogLine]:
+        return [LogLine(text, self.stream, stamp, self.container) for text, stamp in zip(self.texts, self.stamps)]
 
 
 def compile_pattern(pattern: str, *, regex: bool = False, ignore_case: bool = False) -> re.Pattern[str]:
@@ -151,6 +169,50 @@ class LogSpool:
                 self._append_locked(line)
                 if len(self._text_pending) >= _WRITE_BUFFER_BYTES:
                     self._write_pending_locked()
+            return len(self._offsets)
+
+    def extend_batch(self, batch: LineBatch) -> int:
+        """Store a parser's run of lines; return the new length.
+
+        The fast path for a follow: per-line work happens in C (joins, maps,
+        accumulate), not in a Python loop.
+        """
+        texts = batch.texts
+        count = len(texts)
+        if not count:
+            return len(self._offsets)
+        blob = "\n".join(texts)
+        if "\n" in blob and blob.count("\n") != count - 1:
+            # A text holding a newline would break the one-line-per-record index.
+            return self.extend(batch.lines())
+        blob += "\n"
+        data = blob.encode("utf-8", "replace")
+        if len(data) == len(blob):
+            sizes = map(len, texts)
+        else:
+            sizes = map(len, (text.encode("utf-8", "replace") for text in texts))
+        stamps = batch.stamps
+        width = len(stamps[0])
+        if width <= TIMESTAMP_WIDTH and all(len(stamp) == width for stamp in stamps):
+            padding = " " * (TIMESTAMP_WIDTH - width)
+            stamp_bytes = (padding.join(stamps) + padding).encode("ascii", "replace")
+        else:
+            stamp_bytes = b"".join(stamp.encode("ascii", "replace")[:TIMESTAMP_WIDTH].ljust(TIMESTAMP_WIDTH) for stamp in stamps)
+        flag = _STDERR_BIT if batch.stream == STDERR else 0
+        with self._lock:
+            if self._closed:
+                raise ValueError("log spool is closed")
+            number = self._container_numbers.get(batch.container)
+            if number is None:
+                number = self._add_container_locked(batch.container)
+            starts = accumulate(map((1).__add__, sizes), initial=self._text_end)
+            self._offsets.extend(islice(starts, count))
+            self._text_pending += data
+            self._text_end += len(data)
+            self._ts_pending += stamp_bytes
+            self._flags.extend(repeat((number << 1) | flag, count))
+            if len(self._text_pending) >= _WRITE_BUFFER_BYTES:
+                self._write_pending_locked()
             return len(self._offsets)
 
     def _append_locked(self, line: LogLine) -> None:
