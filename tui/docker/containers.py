@@ -61,8 +61,8 @@ def _stop(api: docker.APIClient, container_id: str) -> None:
 
 ACTIONS: dict[str, ContainerAction] = {
     "start": ContainerAction("start", "started", False, lambda api, cid: api.start(cid)),
-    "stop": ContainerAction("stop", "stopped", True, _stop),
-    "restart": ContainerAction("restart", "restarted", True, lambda api, cid: api.restart(cid, timeout=10)),
+    "stop": ContainerAction("stop", "stopped", False, _stop),
+    "restart": ContainerAction("restart", "restarted", False, lambda api, cid: api.restart(cid, timeout=10)),
     "kill": ContainerAction("kill", "killed", True, lambda api, cid: api.kill(cid)),
     "pause": ContainerAction("pause", "paused", False, lambda api, cid: api.pause(cid)),
     "unpause": ContainerAction("unpause", "unpaused", False, lambda api, cid: api.unpause(cid)),

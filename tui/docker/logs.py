@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.docker.ansi import display_cut, sanitize, strip_ansi
 from tui.docker.errors import describe_error, is_connection_problem, is_not_found
-from tui.docker.logspool import STDERR, STDOUT, LogFilter, LogLine, LogSpool, compile_pattern
+from tui.docker.logspool import STDERR, STDOUT, LineBatch, LogFilter, LogLine, LogSpool, compile_pattern
 
 if TYPE_CHECKING:
     from docker import APIClient
@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_TAIL",
     "STDERR",
     "STDOUT",
+    "LineBatch",
     "LogFilter",
     "LogFollower",
     "LogLine",
@@ -53,19 +54,13 @@ _READ_SIZE = 256 * 1024
 _HEADER = struct.Struct(">BxxxL")
 _HEADER_SIZE = _HEADER.size
 # RFC3339Nano as the daemon writes it, followed by the separating space.
-_TIMESTAMP_RE = re.compile(rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))(?: |$)")
+_TIMESTAMP_TEXT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
+# A message's leading timestamp and its separating space (bytes, per message).
+_TIMESTAMP_RE = re.compile(_TIMESTAMP_TEXT.encode() + rb" ?")
+# Every line of a decoded run at once: (timestamp or "", text).
+_STAMPED_LINE_RE = re.compile(r"(?:(" + _TIMESTAMP_TEXT + r") ?)?(.*)\n")
 
 REASON_REMOVED = "container removed"
-
-
-def _split_timestamp(raw: bytes) -> tuple[str, bytes]:
-    # Fast path for the daemon's fixed form "2006-01-02T15:04:05.000000000Z ".
-    if len(raw) >= 31 and raw[30] == 32 and raw[29] == 90 and raw[10] == 84:
-        return raw[:30].decode("ascii"), raw[31:]
-    match = _TIMESTAMP_RE.match(raw)
-    if match is None:
-        return "", raw
-    return match.group(1).decode("ascii"), raw[match.end() :]
 
 
 class LogStreamParser:
@@ -77,6 +72,10 @@ class LogStreamParser:
     as several messages, each with its own timestamp: the parser joins them
     and keeps the first timestamp. stdout and stderr partial lines are kept
     apart. TTY containers send raw bytes (all stdout, ``\\r\\n`` line ends).
+
+    Work is done per run of lines, not per line: consecutive complete lines of
+    one stream are decoded, split from their timestamps and sanitized with one
+    regex pass each, which is what lets a follow keep up with a flood.
 
     Known limit: on a TTY container the driver's split of a long line cannot
     be seen, so the later timestamps stay inside the joined line's text.
@@ -91,36 +90,60 @@ class LogStreamParser:
 
     def feed(self, data: bytes) -> list[LogLine]:
         """Parse *data*; return the lines it completes."""
-        out: list[LogLine] = []
+        return _lines_of(self.feed_batches(data))
+
+    def finish(self) -> list[LogLine]:
+        """The stream ended: return lines left without a final newline."""
+        return _lines_of(self.finish_batches())
+
+    def feed_batches(self, data: bytes) -> list[LineBatch]:
+        """Parse *data*; return the lines it completes, in runs by stream."""
+        runs: list[tuple[int, list[bytes]]] = []
         if self.tty:
-            self._payload(STDOUT, bytes(data), out)
-            return out
+            self._payload(STDOUT, bytes(data), runs, message=False)
+            return self._batches(runs)
         buffer = self._buffer + data if self._buffer else bytes(data)
         size = len(buffer)
         position = 0
         unpack = _HEADER.unpack_from
+        partial = self._partial
+        run_stream = 0
+        run: list[bytes] = []
         while size - position >= _HEADER_SIZE:
             stream, length = unpack(buffer, position)
             end = position + _HEADER_SIZE + length
             if end > size:
                 break
-            self._payload(STDERR if stream == STDERR else STDOUT, buffer[position + _HEADER_SIZE : end], out, message=True)
+            payload = buffer[position + _HEADER_SIZE : end]
             position = end
+            stream = STDERR if stream == STDERR else STDOUT
+            if stream not in partial and payload[-1:] == b"\n":
+                # The common case: a message holding whole lines.
+                if stream != run_stream:
+                    run = []
+                    runs.append((stream, run))
+                    run_stream = stream
+                run.append(payload)
+            else:
+                self._payload(stream, payload, runs, message=True)
+                run_stream = 0
         self._buffer = buffer[position:]
-        return out
+        return self._batches(runs)
 
-    def finish(self) -> list[LogLine]:
-        """The stream ended: return lines left without a final newline."""
-        out: list[LogLine] = []
-        for stream, pending in sorted(self._partial.items()):
-            if pending:
-                out.append(self._line(pending, stream))
+    def finish_batches(self) -> list[LineBatch]:
+        runs = [
+            (stream, [pending + b"\n"])
+            for stream, pending in sorted(self._partial.items())
+            # A stamp with nothing after it is an empty message, not a line.
+            if pending and not (self.timestamps and _TIMESTAMP_RE.fullmatch(pending))
+        ]
         self._partial.clear()
         self._buffer = b""
-        return out
+        return self._batches(runs)
 
-    def _payload(self, stream: int, payload: bytes, out: list[LogLine], *, message: bool = False) -> None:
-        pending = self._partial.get(stream)
+    def _payload(self, stream: int, payload: bytes, runs: list[tuple[int, list[bytes]]], *, message: bool) -> None:
+        """Join *payload* to its stream's partial line; queue what completes."""
+        pending = self._partial.pop(stream, b"")
         if pending:
             if message and self.timestamps:
                 # A message continuing a line: drop its own timestamp.
@@ -128,29 +151,36 @@ class LogStreamParser:
                 if match is not None:
                     payload = payload[match.end() :]
             payload = pending + payload
-        if payload.endswith(b"\n") and payload.count(b"\n") == 1:
-            # The common case: one complete line per message.
-            out.append(self._line(payload[:-1], stream))
-            if pending:
-                del self._partial[stream]
-            return
-        parts = payload.split(b"\n")
-        rest = parts.pop()
-        for part in parts:
-            out.append(self._line(part, stream))
+        cut = payload.rfind(b"\n") + 1
+        rest = payload[cut:]
+        complete = payload[:cut]
         if len(rest) > MAX_LINE_BYTES:
-            out.append(self._line(rest, stream))
+            complete += rest + b"\n"
             rest = b""
         if rest:
             self._partial[stream] = rest
-        elif pending:
-            del self._partial[stream]
+        if complete:
+            runs.append((stream, [complete]))
 
-    def _line(self, raw: bytes, stream: int) -> LogLine:
-        stamp = ""
-        if self.timestamps:
-            stamp, raw = _split_timestamp(raw)
-        return LogLine(sanitize(raw.decode("utf-8", "replace")), stream, stamp, self.container)
+    def _batches(self, runs: list[tuple[int, list[bytes]]]) -> list[LineBatch]:
+        batches = []
+        for stream, blobs in runs:
+            text = b"".join(blobs).decode("utf-8", "replace")
+            if self.timestamps:
+                stamps, texts = zip(*_STAMPED_LINE_RE.findall(text))
+            else:
+                texts = text.split("\n")[:-1]
+                stamps = ("",) * len(texts)
+            body = "\n".join(texts)
+            clean = sanitize(body)
+            if clean is not body:
+                texts = clean.split("\n")
+            batches.append(LineBatch(stream, texts, stamps, self.container))
+        return batches
+
+
+def _lines_of(batches: list[LineBatch]) -> list[LogLine]:
+    return [line for batch in batches for line in batch.lines()]
 
 
 def log_params(
@@ -180,6 +210,75 @@ def log_params(
         # The daemon reads "seconds.nanoseconds".
         params["since"] = f"{seconds:.9f}"
     return params
+
+
+class _ChunkedBody:
+    """HTTP/1.1 chunked decoding that takes many chunks per socket read.
+
+    The daemon flushes every log message as its own chunk; reading through
+    urllib3 costs several microseconds of Python per chunk, which capped a
+    follow at a fraction of what the daemon sends. This reads whatever the
+    socket has and unwraps all the chunks in it at once.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._buffer = b""
+        self._left = 0  # bytes of the current chunk still to come
+        self._skip = 0  # bytes of the CRLF after a chunk still to come
+        self.done = False
+
+    def read(self, size: int) -> bytes:
+        """Body bytes, blocking until some arrive; b"" at the end."""
+        while not self.done:
+            data = self._reader.read1(size)
+            if not data:
+                return b""
+            body = self._decode(data)
+            if body:
+                return body
+        return b""
+
+    def _decode(self, data: bytes) -> bytes:
+        buffer = self._buffer + data if self._buffer else data
+        size = len(buffer)
+        position = 0
+        out = []
+        while True:
+            if self._left:
+                take = min(self._left, size - position)
+                out.append(buffer[position : position + take])
+                position += take
+                self._left -= take
+                if self._left:
+                    break
+                self._skip = 2
+            if self._skip:
+                take = min(self._skip, size - position)
+                position += take
+                self._skip -= take
+                if self._skip:
+                    break
+            line_end = buffer.find(b"\r\n", position)
+            if line_end == -1:
+                break
+            length = int(buffer[position:line_end].split(b";", 1)[0], 16)
+            position = line_end + 2
+            if length == 0:
+                self.done = True
+                break
+            self._left = length
+        self._buffer = buffer[position:]
+        return b"".join(out)
+
+
+def _body_reader(response: Any) -> Callable[[int], bytes]:
+    """A read(size) for the response body that returns what has arrived."""
+    http_response = getattr(response.raw, "_fp", None)
+    reader = getattr(http_response, "fp", None)
+    if getattr(http_response, "chunked", False) and hasattr(reader, "read1"):
+        return _ChunkedBody(reader).read
+    return response.raw.read1
 
 
 def _shutdown_socket(api: APIClient, response: Any) -> None:
@@ -313,15 +412,13 @@ class LogFollower:
                 self._responses.add(response)
             # The client's call timeout must not end a quiet follow.
             self.api._disable_socket_timeout(self.api._get_raw_response_socket(response))
-            read = response.raw.read1
+            read = _body_reader(response)
             while not self._stopping:
                 data = read(_READ_SIZE)
                 if not data:
                     break
-                lines = parser.feed(data)
-                if lines:
-                    self._publish(lines)
-            self._publish(parser.finish())
+                self._publish(parser.feed_batches(data))
+            self._publish(parser.finish_batches())
             if not self._stopping:
                 reason = self._why_ended(ref)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the end reason
@@ -334,17 +431,18 @@ class LogFollower:
                 response.close()
             self._reader_done(name, reason)
 
-    def _publish(self, lines: list[LogLine]) -> None:
-        if not lines:
+    def _publish(self, batches: list[LineBatch]) -> None:
+        if not batches:
             return
         try:
-            self.spool.extend(lines)
+            for batch in batches:
+                self.spool.extend_batch(batch)
         except ValueError:
             # The spool was closed under us: the view is gone.
             self._stopping = True
             return
         with self._lock:
-            self._unnotified += len(lines)
+            self._unnotified += sum(map(len, batches))
             self._wake.notify()
 
     def _why_ended(self, ref: str) -> str:

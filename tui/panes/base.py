@@ -84,6 +84,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         self._sort_reverse = False
         self._dirty = True
         self._fetching = False
+        self._follow_up_pending = False
         self._loaded = False
         self._columns: list[Column] = []
         self._status_text = ""
@@ -159,6 +160,15 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     def on_daemon_event(self, event: DockerEvent) -> None:
         if self.wants_event(event):
             self._dirty = True
+            # a list fetched while the daemon is still applying a change can
+            # be one step behind the event: look once more a moment later
+            if not self._follow_up_pending:
+                self._follow_up_pending = True
+                self.set_timer(0.6, self._follow_up)
+
+    def _follow_up(self) -> None:
+        self._follow_up_pending = False
+        self._dirty = True
 
     def _refresh_if_dirty(self) -> None:
         # hidden panes stay dirty and catch up when shown

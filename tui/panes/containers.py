@@ -77,48 +77,42 @@ class ContainersPane(ResourcePane[ContainerRow]):
     # --- drawing ---------------------------------------------------------
     @property
     def _compact(self) -> bool:
-        return len(self._columns) <= 4
+        return not any(c.key == "state" for c in self._columns)
 
     def columns_for_width(self, width: int) -> list[Column]:
-        # 80 columns must show what matters; wider screens get more detail
-        if width < 100:
-            # the state is the colour of the dot before the name
-            rest = width - 20 - 14 - 16 - 2 * 4
+        # every column costs its width plus 2 of cell padding; 2 more are
+        # kept for the scrollbar. 80 columns must show what matters, wider
+        # screens get more detail.
+        usable = width - 2
+        if width < 120:
+            # no STATE column: the name is coloured by state instead
             return [
-                Column("name", "NAME", 20),
-                Column("image", "IMAGE", 14),
+                Column("name", "NAME", 17 + (width - 80) // 4),
+                Column("image", "IMAGE", 13 + (width - 80) // 4),
                 Column("status", "STATUS", 16),
-                Column("ports", "PORTS", max(8, rest)),
+                Column("ports", "PORTS", max(8, usable - 30 - 2 * ((width - 80) // 4) - 16 - 2 * 4)),
             ]
-        extra = width - 100
-        name_w = 22 + min(10, extra // 6)
-        image_w = 22 + min(12, extra // 6)
-        columns = [
-            Column("name", "NAME", name_w),
-            Column("image", "IMAGE", image_w),
-            Column("state", "STATE", 10),
-            Column("status", "STATUS", 22),
-            Column("ports", "PORTS", 24 + min(16, extra // 5)),
-        ]
-        used = name_w + image_w + 10 + 22 + columns[-1].width + 2 * 5  # type: ignore[operator]
-        if width - used >= 14:
-            columns.append(Column("id", "ID", 12))
-            used += 14
-        if width - used >= 16:
-            columns.append(Column("created", "CREATED", 14))
-            used += 16
-        if width - used >= 14:
-            columns.append(Column("project", "PROJECT", 12))
-            used += 14
-        if width - used >= 20:
-            columns.append(Column("command", "COMMAND", width - used - 4))
+        fixed = [Column("state", "STATE", 10), Column("status", "STATUS", 22), Column("ports", "PORTS", 28), Column("created", "CREATED", 14)]
+        if width >= 150:
+            fixed += [Column("id", "ID", 12), Column("project", "PROJECT", 12)]
+        spare = usable - sum(c.width or 0 for c in fixed) - 2 * (len(fixed) + 2)
+        command_width = 0
+        if spare >= 2 * 28 + 18:
+            command_width = spare - 2 * 28 - 2
+            spare = 2 * 28
+        name_width = max(14, spare * 11 // 20)
+        image_width = max(12, spare - name_width)
+        columns = [Column("name", "NAME", name_width), Column("image", "IMAGE", image_width), *fixed]
+        if command_width:
+            columns.append(Column("command", "COMMAND", command_width))
         return columns
 
     def cell(self, item: ContainerRow, column: str) -> str | Text:
         if column == "name":
-            text = Text("● ", style=state_style(item.state))
-            text.append(safe_text(item.name), style="bold")
-            return text
+            if self._compact:
+                # no STATE column at this width: the name carries its colour
+                return Text(safe_text(item.name), style=f"bold {state_style(item.state)}")
+            return Text(safe_text(item.name), style="bold")
         if column == "image":
             return safe_text(item.image)
         if column == "state":

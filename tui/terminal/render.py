@@ -1,0 +1,200 @@
+"""pyte cells to Textual Strips: colours, text attributes, wide characters, the cursor.
+
+A Style is built once per distinct set of attributes and looked up per cell by
+the (shared, interned) Char object, so rendering a line allocates one Segment
+per run of equal style, not one object per cell.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import compress, repeat
+from operator import is_not, itemgetter
+from typing import Any, Sequence
+
+from pyte.graphics import FG_BG_256
+from pyte.screens import Char, wcwidth
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+_ANSI = {
+    "black": 0,
+    "red": 1,
+    "green": 2,
+    "brown": 3,  # pyte's name for yellow
+    "yellow": 3,
+    "blue": 4,
+    "magenta": 5,
+    "cyan": 6,
+    "white": 7,
+}
+
+# pyte turns `38;5;N` into the hex of xterm's palette. Map it back to the index
+# so the 16 base colours follow the user's terminal theme. Where a base colour
+# and a cube colour share a hex value, the cube (exact RGB) wins.
+_PALETTE: dict[str, int] = {}
+for _index, _value in enumerate(FG_BG_256):
+    _PALETTE[_value] = _index
+del _index, _value
+
+_PLAIN_BLANK = Char(" ")
+_first = itemgetter(0)
+_STYLE_CACHE_LIMIT = 20000
+
+
+@lru_cache(maxsize=2048)
+def to_color(name: str) -> Color | None:
+    """pyte's colour value ("red", "brightred", "default", "ff8700") as a rich Color."""
+    if name == "default":
+        return None
+    if name in _ANSI:
+        return Color.from_ansi(_ANSI[name])
+    if name.startswith("bright") and name[6:] in _ANSI:
+        return Color.from_ansi(_ANSI[name[6:]] + 8)
+    if name == "bfightmagenta":  # pyte's spelling for SGR 105
+        return Color.from_ansi(13)
+    index = _PALETTE.get(name)
+    if index is not None:
+        return Color.from_ansi(index)
+    if len(name) == 6:
+        try:
+            return Color.from_rgb(int(name[0:2], 16), int(name[2:4], 16), int(name[4:6], 16))
+        except ValueError:
+            return None
+    return None  # e.g. truecolor components > 255, which pyte formats as longer hex
+
+
+def style_for(char: Char) -> Style:
+    """The rich Style for a cell's attributes (its text is ignored)."""
+    return Style(
+        color=to_color(char.fg),
+        bgcolor=to_color(char.bg),
+        bold=char.bold or None,
+        italic=char.italics or None,
+        underline=char.underscore or None,
+        strike=char.strikethrough or None,
+        reverse=char.reverse or None,
+        blink=char.blink or None,
+    )
+
+
+class _StyleByChar(dict):  # type: ignore[type-arg]
+    """Char -> Style; a miss builds (or reuses) the Style for the Char's attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_attrs: dict[tuple[Any, ...], Style] = {}
+
+    def __missing__(self, char: Char) -> Style:
+        attrs = char[1:]
+        style = self.by_attrs.get(attrs)
+        if style is None:
+            style = self.by_attrs[attrs] = style_for(char)
+        if len(self) > _STYLE_CACHE_LIMIT:
+            self.clear()
+        self[char] = style
+        return style
+
+
+class StripRenderer:
+    """Caches of Styles and blank Strips shared by every line of one terminal."""
+
+    def __init__(self) -> None:
+        self._styles = _StyleByChar()
+        self._cursor_styles: dict[Style, Style] = {}
+        self._blanks: dict[tuple[int, Char], Strip] = {}
+
+    def render_row(
+        self,
+        row: Any,
+        columns: int,
+        width: int,
+        blank: Char,
+        cursor_x: int | None = None,
+    ) -> Strip:
+        """A screen line (pyte's sparse dict of cells, or None when never written)."""
+        count = min(columns, width)
+        if not row:
+            if cursor_x is None:
+                return self._blank(width, blank)
+            cells = [blank] * count
+        else:
+            cells = list(map(row.get, range(count), repeat(row.default, count)))
+        if count < width:
+            cells.extend(repeat(blank, width - count))
+        return self._strip(cells, width, cursor_x)
+
+    def render_history(self, row: Sequence[Char], width: int) -> Strip:
+        """A history line: a tuple of cells from column 0, possibly shorter or wider."""
+        if not row:
+            return self._blank(width, _PLAIN_BLANK)
+        cells = list(row[:width])
+        if len(cells) < width:
+            cells.extend(repeat(_PLAIN_BLANK, width - len(cells)))
+        return self._strip(cells, width, None)
+
+    def _blank(self, width: int, blank: Char) -> Strip:
+        key = (width, blank)
+        strip = self._blanks.get(key)
+        if strip is None:
+            if len(self._blanks) > 64:
+                self._blanks.clear()
+            strip = self._blanks[key] = Strip([Segment(" " * width, self._styles[blank])], width)
+        return strip
+
+    def _cursor_style(self, style: Style) -> Style:
+        cursor = self._cursor_styles.get(style)
+        if cursor is None:
+            cursor = self._cursor_styles[style] = style + Style(reverse=not style.reverse)
+        return cursor
+
+    def _strip(self, cells: list[Char], width: int, cursor_x: int | None) -> Strip:
+        count = len(cells)
+        datas = list(map(_first, cells))
+        text = "".join(datas)
+        plain = text.isascii()
+        if not plain:
+            _fix_wide(datas)
+        styles = list(map(self._styles.__getitem__, cells))
+        if cursor_x is not None and 0 <= cursor_x < count:
+            if not plain and datas[cursor_x] == "" and cursor_x:
+                cursor_x -= 1  # on the right half of a wide character
+            styles[cursor_x] = self._cursor_style(styles[cursor_x])
+            if not plain and cursor_x + 1 < count and datas[cursor_x + 1] == "":
+                styles[cursor_x + 1] = styles[cursor_x]
+        cuts = list(compress(range(1, count), map(is_not, styles[1:], styles)))
+        bounds = [0, *cuts, count]
+        if plain:
+            segments = [Segment(text[a:b], styles[a]) for a, b in zip(bounds, bounds[1:])]
+            return Strip(segments, width)
+        segments = []
+        for a, b in zip(bounds, bounds[1:]):
+            piece = "".join(datas[a:b])
+            if piece:
+                segments.append(Segment(piece, styles[a]))
+        strip = Strip(segments)
+        # A character rich measures differently from wcwidth must not shift the row.
+        return strip if strip.cell_length == width else strip.adjust_cell_length(width)
+
+
+def _fix_wide(datas: list[str]) -> None:
+    """Make each cell's text occupy exactly its cell, as a real terminal shows it.
+
+    pyte stores a wide character followed by an empty stub cell. A stub
+    without its character (overwritten) becomes a space; so does a wide
+    character whose right half was overwritten or cut off at the edge.
+    """
+    count = len(datas)
+    x = 0
+    while x < count:
+        data = datas[x]
+        if data == "":
+            datas[x] = " "
+        elif not data.isascii() and wcwidth(data[0]) == 2:
+            if x + 1 < count and datas[x + 1] == "":
+                x += 2
+                continue
+            datas[x] = " "
+        x += 1
