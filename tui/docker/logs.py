@@ -480,19 +480,29 @@ class LogFollower:
                 stopping = self._stopping
             if stopping:
                 break
-            if count and self.on_lines is not None:
-                self.on_lines(count)
+            if count and self.on_lines is not None and not self._call(self.on_lines, count):
+                break
             if done:
                 self.end_reason = self._combined_reason()
                 self._ended.set()
                 if self.on_end is not None:
-                    self.on_end(self.end_reason)
+                    self._call(self.on_end, self.end_reason)
                 return
             # At most one notification per interval; stop() cuts the wait short.
             self._stopped.wait(self.notify_interval)
         if not self._ended.is_set():
             self.end_reason = "stopped"
             self._ended.set()
+
+    def _call(self, callback: Callable[[Any], None], argument: Any) -> bool:
+        """Run a callback; one that fails means its consumer is gone
+        (e.g. the app closed), so the streams are stopped, not left running."""
+        try:
+            callback(argument)
+        except Exception:  # noqa: BLE001
+            threading.Thread(target=self.stop, name="dtui-logs-stop", daemon=True).start()
+            return False
+        return True
 
     def _combined_reason(self) -> str:
         reasons = set(self.end_reasons.values())
