@@ -89,8 +89,8 @@ class ContainersPane(ResourcePane[ContainerRow]):
             return [
                 Column("name", "NAME", 17 + (width - 80) // 4),
                 Column("image", "IMAGE", 13 + (width - 80) // 4),
-                Column("status", "STATUS", 16),
-                Column("ports", "PORTS", max(8, usable - 30 - 2 * ((width - 80) // 4) - 16 - 2 * 4)),
+                Column("status", "STATUS", 17),
+                Column("ports", "PORTS", max(8, usable - 30 - 2 * ((width - 80) // 4) - 17 - 2 * 4)),
             ]
         fixed = [Column("state", "STATE", 10), Column("status", "STATUS", 22), Column("ports", "PORTS", 28), Column("created", "CREATED", 14)]
         if width >= 150:
