@@ -8,10 +8,26 @@ from :class:`tui.panes.base.ResourcePane`.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+PANES: list[tuple[str, str]] = [
+    ("tui.panes.containers", "ContainersPane"),
+    ("tui.panes.images", "ImagesPane"),
+    ("tui.panes.volumes", "VolumesPane"),
+    ("tui.panes.networks", "NetworksPane"),
+    ("tui.panes.system", "SystemPane"),
+]
 
 
 def pane_classes() -> list[type[Any]]:
-    from tui.panes.containers import ContainersPane
-
-    return [ContainersPane]
+    classes = []
+    for module_name, class_name in PANES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        classes.append(getattr(module, class_name))
+    return classes
