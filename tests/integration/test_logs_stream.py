@@ -42,16 +42,16 @@ def run_container(docker_client) -> Iterator[Callable[..., object]]:
     started = []
 
     def run(command: list[str], **kwargs: object):  # type: ignore[no-untyped-def]
-        container = docker_client.containers.run(
-            IMAGE, command, detach=True, name=f"dtui-logs-{uuid.uuid4().hex[:8]}", labels=LABELS, **kwargs
-        )
-        started.append(container)
-        return container
+        name = f"dtui-logs-{uuid.uuid4().hex[:8]}"
+        started.append(name)  # before run: a failed start still leaves a container
+        # Logs need no network; without one a broken bridge cannot fail the test.
+        kwargs.setdefault("network_mode", "none")
+        return docker_client.containers.run(IMAGE, command, detach=True, name=name, labels=LABELS, **kwargs)
 
     yield run
-    for container in started:
+    for name in started:
         try:
-            container.remove(force=True)
+            docker_client.api.remove_container(name, force=True)
         except Exception:
             pass
 

@@ -272,13 +272,27 @@ class _ChunkedBody:
         return b"".join(out)
 
 
-def _body_reader(response: Any) -> Callable[[int], bytes]:
-    """A read(size) for the response body that returns what has arrived."""
+class _PlainBody:
+    """A body without chunked encoding (a proxy may send one): read as it comes."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self.done = False
+
+    def read(self, size: int) -> bytes:
+        data = self._response.raw.read1(size)
+        if not data:
+            self.done = True
+        return data
+
+
+def _body_reader(response: Any) -> _ChunkedBody | _PlainBody:
+    """The response body, read as data arrives, with whether it ended cleanly."""
     http_response = getattr(response.raw, "_fp", None)
     reader = getattr(http_response, "fp", None)
     if getattr(http_response, "chunked", False) and hasattr(reader, "read1"):
-        return _ChunkedBody(reader).read
-    return response.raw.read1
+        return _ChunkedBody(reader)
+    return _PlainBody(response)
 
 
 def _shutdown_socket(api: APIClient, response: Any) -> None:
@@ -302,6 +316,7 @@ class LogFollower:
 
     Reasons: ``"container removed"``, ``"container exited with code N"``,
     ``"end of log"`` (not following, or the daemon closed a running stream),
+    ``"log stream interrupted"`` (the connection broke but the daemon answers),
     or the error, e.g. ``"lost the daemon: connection refused ..."``. With
     several containers the reason is each ``name: reason`` joined by ``; ``
     unless all agree; :attr:`end_reasons` has them per container.
@@ -412,15 +427,15 @@ class LogFollower:
                 self._responses.add(response)
             # The client's call timeout must not end a quiet follow.
             self.api._disable_socket_timeout(self.api._get_raw_response_socket(response))
-            read = _body_reader(response)
+            body = _body_reader(response)
             while not self._stopping:
-                data = read(_READ_SIZE)
+                data = body.read(_READ_SIZE)
                 if not data:
                     break
                 self._publish(parser.feed_batches(data))
             self._publish(parser.finish_batches())
             if not self._stopping:
-                reason = self._why_ended(ref)
+                reason = self._why_ended(ref, broken=not body.done)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the end reason
             if not self._stopping:
                 reason = self._describe_failure(exc)
@@ -445,7 +460,9 @@ class LogFollower:
             self._unnotified += sum(map(len, batches))
             self._wake.notify()
 
-    def _why_ended(self, ref: str) -> str:
+    def _why_ended(self, ref: str, *, broken: bool) -> str:
+        """Ask the daemon why the stream ended; *broken* means it stopped
+        without the end-of-body mark, as when the daemon is killed."""
         try:
             state = self.api.inspect_container(ref).get("State", {})
         except Exception as exc:  # noqa: BLE001
@@ -454,7 +471,7 @@ class LogFollower:
             return REASON_REMOVED
         if not state.get("Running"):
             return f"container exited with code {state.get('ExitCode', '?')}"
-        return "end of log"
+        return "log stream interrupted" if broken else "end of log"
 
     @staticmethod
     def _describe_failure(exc: BaseException) -> str:
