@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
@@ -279,6 +280,32 @@ class DtuiApp(App[int]):
 
     def open_terminal(self, row: ContainerRow, mode: str) -> None:
         self.notify("The embedded terminal is not part of this build yet.", severity="warning")
+
+    def get_system_commands(self, screen: Screen) -> Any:
+        """The ``:`` palette: every pane, every key of the current view, and
+        the app's own commands, searchable by name."""
+        from tui.screens.main import MainScreen
+
+        if isinstance(screen, MainScreen):
+            for number, pane in enumerate(screen.panes, start=1):
+                yield SystemCommand(f"Go to {pane.title}", f"pane {number}", functools.partial(screen.action_show_pane, number - 1))
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or binding.action.startswith("show_pane"):
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                f"key {key}",
+                functools.partial(self.run_action, binding.action, active.node),
+            )
+        yield from self._extra_commands(screen)
+        yield SystemCommand("Theme", "Change the colour theme", self.action_change_theme)
+
+    def _extra_commands(self, screen: Screen) -> Any:
+        """Commands that have no key of their own."""
+        return iter(())
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

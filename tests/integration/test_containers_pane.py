@@ -249,3 +249,15 @@ async def test_list_fits_the_terminal(docker_client, run_container, size):
         assert "->80/tcp" in text  # the published port is readable at 80 columns too
         if size[0] >= 160:
             assert "CREATED" in text and container.short_id in text
+
+
+async def test_command_palette_runs_any_action_by_name(docker_client):
+    app = create_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, app)
+        await pilot.press("colon")
+        await pilot.pause(0.3)
+        await pilot.press(*"running only")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: containers_pane(app).running_only, what="palette ran the toggle")
