@@ -46,11 +46,19 @@ _TOKEN = re.compile(r"([ -~\r\n\t\x08]+)|\x1b\[(\??)([0-9;]*)([@-~])")
 _PLAIN_SPLIT = re.compile(r"(\r\n|[\r\n\t\x08])").split
 _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 _SLOW_END = re.compile(r"[\x1b\r\n]")
+_PARTIAL_CSI = re.compile(r"\x1b(?:\[[0-9;:?]*)?\Z")
+_MAX_HELD = 64
 
 #: An unterminated OSC would otherwise swallow all later output.
 _MAX_SEQUENCE = 4096
 _MAX_TITLE = 256
 _CACHE_LIMIT = 4096
+
+
+#: Marks cells of a new row that were skipped, not written: pyte leaves those
+#: out of its sparse line, and erasing only touches cells that exist.
+_GAP = Char("", "gap")
+_PLAIN_BLANK = Char(" ")
 
 
 class CursorState(NamedTuple):
@@ -104,7 +112,6 @@ class _Screen(pyte.Screen):
         self.full_redraw = True
         self._alt: _SavedMain | None = None
         self._cell_caches: dict[Char, _CellCache] = {}
-        self._intern: dict[Char, Char] = {}
         self._title = ""
         super().__init__(columns, lines)
 
@@ -254,21 +261,18 @@ class _Screen(pyte.Screen):
         maxlen = self.history.maxlen or 0
         if not maxlen:
             return
-        intern = self._intern
-        if len(intern) > 65536:
-            intern.clear()
+        # Cells are the shared Chars of the cell caches, so a history line
+        # costs one tuple of references.
         columns = self.columns
+        append = self.history.append
         for row in rows[-maxlen:]:
             if not row:
-                frozen: tuple[Char, ...] = ()
+                append(())
             elif row.__class__ is list:
-                frozen = tuple(row)
+                append(tuple(row) if _GAP not in row else tuple(_PLAIN_BLANK if c is _GAP else c for c in row))
             else:
                 width = min(max(row) + 1, columns)
-                cells = tuple(map(row.get, range(width), repeat(row.default, width)))
-                # Equal cells share one object: history memory is the tuple, not the Chars.
-                frozen = tuple(map(intern.setdefault, cells, cells))
-            self.history.append(frozen)
+                append(tuple(map(row.get, range(width), repeat(row.default, width))))
 
     # -- the alternate screen (vi, less, top) --------------------------
 
@@ -335,10 +339,10 @@ class _Screen(pyte.Screen):
             and (self.g1_charset if self.charset else self.g0_charset) is cs.LAT1_MAP
         )
 
-    def write_plain(self, pieces: Iterable[tuple[Char, str]]) -> None:
+    def write_plain(self, pieces: Iterable[tuple[_CellCache, str]]) -> None:
         """Apply runs of printable ASCII, CR, LF, TAB and BS exactly as pyte would.
 
-        Each piece is (pen attributes, text): the SGR changes between runs
+        Each piece is (the pen's cell cache, text): the SGR changes between runs
         only change the pen, so a whole stretch of coloured output is applied
         here at once. Scrolling is deferred: once the cursor scrolls, rows are
         kept in a list whose window `base : base + lines` is the screen, and
@@ -353,17 +357,13 @@ class _Screen(pyte.Screen):
         newline_returns = mo.LNM in self.mode
         buffer = self.buffer
         dirty = self.dirty
-        caches = self._cell_caches
         put = self._put
         rows: list[Any] | None = None
         base = 0
         blank = self.default_char
         stops: list[int] | None = None
 
-        for attrs, run in pieces:
-            cells = caches.get(attrs)
-            if cells is None:
-                cells = self.cells_for(attrs)
+        for cells, run in pieces:
             cell = cells.__getitem__
             parts = (run,) if run.isprintable() else _PLAIN_SPLIT(run)
             last = len(parts) - 1
@@ -377,7 +377,7 @@ class _Screen(pyte.Screen):
                             buffer[y].update(zip(range(x, x + n), map(cell, text)))
                             dirty.add(y)
                         elif x or rows[y + base] is not None:
-                            put(rows, y + base, x, text, cell, blank)
+                            put(rows, y + base, x, text, cell)
                         else:
                             rows[y + base] = list(map(cell, text))
                         x += n
@@ -393,7 +393,7 @@ class _Screen(pyte.Screen):
                             buffer[y].update(zip(range(x, x + n), map(cell, text)))
                             dirty.add(y)
                         else:
-                            put(rows, y + base, x, text, cell, blank)
+                            put(rows, y + base, x, text, cell)
                         x += n
                     else:
                         pos = 0
@@ -408,9 +408,12 @@ class _Screen(pyte.Screen):
                                 else:
                                     y += 1
                             take = min(columns - x, n - pos)
+                            piece = text[pos : pos + take]
                             if rows is None:
-                                rows = list(map(buffer.get, range(bottom + 1)))
-                            put(rows, y + base, x, text[pos : pos + take], cell, blank)
+                                buffer[y].update(zip(range(x, x + take), map(cell, piece)))
+                                dirty.add(y)
+                            else:
+                                put(rows, y + base, x, piece, cell)
                             x += take
                             pos += take
                 if index == last:
@@ -450,7 +453,10 @@ class _Screen(pyte.Screen):
                     continue
                 if row.__class__ is list:
                     line = StaticDefaultDict(blank)
-                    line.update(enumerate(row))
+                    if _GAP in row:
+                        line.update((x, c) for x, c in enumerate(row) if c is not _GAP)
+                    else:
+                        line.update(enumerate(row))
                     row = line
                 buffer[r] = row
             dirty.update(range(bottom + 1))
@@ -458,17 +464,17 @@ class _Screen(pyte.Screen):
 
     @staticmethod
     def _put(
-        rows: list[Any], absolute: int, x: int, text: str, cell: Callable[[str], Char], blank: Char
+        rows: list[Any], absolute: int, x: int, text: str, cell: Callable[[str], Char]
     ) -> None:
         row = rows[absolute]
         if row is None:
-            row = [blank] * x if x else []
+            row = [_GAP] * x if x else []
             row.extend(map(cell, text))
             rows[absolute] = row
         elif row.__class__ is list:
             length = len(row)
             if x > length:
-                row.extend(repeat(blank, x - length))
+                row.extend(repeat(_GAP, x - length))
             row[x : x + len(text)] = map(cell, text)
         else:
             row.update(zip(range(x, x + len(text)), map(cell, text)))
@@ -510,12 +516,15 @@ class TerminalEmulator:
         self._csi_handlers: dict[str, Callable[..., Any]] = {
             final: getattr(self._screen, name) for final, name in Stream.csi.items()
         }
-        self._sgr_cache: dict[tuple[Char, str], Char] = {}
+        #: (pen, SGR parameters) -> (new pen, its cell cache)
+        self._sgr_cache: dict[tuple[Char, str], tuple[Char, _CellCache]] = {}
         self._in_sequence = 0
+        self._held = ""
         self._renderer = StripRenderer()
         self._strips: dict[int, tuple[int, Strip]] = {}
         self._dirty: set[int] = set()
         self._full = True
+        self._screen.full_redraw = False
         self._scroll_offset = 0
         self._seen_pushed = 0
         self._shown_cursor = self._cursor_state()
@@ -529,6 +538,15 @@ class TerminalEmulator:
     def feed(self, data: bytes) -> None:
         with self.lock:
             text = self._decoder.decode(data)
+            if self._held:
+                text = self._held + text
+                self._held = ""
+            # A CSI cut by the end of this read waits for the rest, so it is
+            # parsed whole whichever way the reads fall.
+            tail = _PARTIAL_CSI.search(text, max(0, len(text) - _MAX_HELD))
+            if tail is not None:
+                self._held = tail.group()
+                text = text[: tail.start()]
             if text:
                 self._process(text)
                 self._collect_changes()
@@ -541,10 +559,11 @@ class TerminalEmulator:
         sgr_cache = self._sgr_cache
         # Plain runs with the pen they were written with; flushed before
         # anything other than SGR touches the screen.
-        batch: list[tuple[Char, str]] = []
+        batch: list[tuple[_CellCache, str]] = []
         add = batch.append
         # State that only non-SGR operations change; refreshed after each.
         cursor = screen.cursor
+        cells = screen.cells_for(cursor.attrs)
         plain_ok = self.bulk_plain_text and screen.can_write_plain()
         sgr_cacheable = mo.DECSCNM not in screen.mode
         i = 0
@@ -565,18 +584,19 @@ class TerminalEmulator:
                     run, private, body, final = match.groups()
                     if run is not None:
                         if plain_ok:
-                            add((cursor.attrs, run))
+                            add((cells, run))
                             continue
                         if batch:
                             screen.write_plain(batch)
                             batch.clear()
                         self._feed_pyte(run)
                     elif final == "m" and not private:
-                        attrs = sgr_cache.get((cursor.attrs, body)) if sgr_cacheable else None
-                        if attrs is None:
+                        pen = sgr_cache.get((cursor.attrs, body)) if sgr_cacheable else None
+                        if pen is None:
                             self._sgr(body)
+                            cells = screen.cells_for(cursor.attrs)
                         else:
-                            cursor.attrs = attrs
+                            cursor.attrs, cells = pen
                         continue
                     else:
                         if batch:
@@ -601,6 +621,7 @@ class TerminalEmulator:
                         self._feed_pyte(text[i:end])
                         i = end
             cursor = screen.cursor
+            cells = screen.cells_for(cursor.attrs)
             plain_ok = self.bulk_plain_text and screen.can_write_plain()
             sgr_cacheable = mo.DECSCNM not in screen.mode
         if batch:
@@ -632,14 +653,14 @@ class TerminalEmulator:
             screen.select_graphic_rendition(*[min(int(p or 0), 9999) for p in body.split(";")])
             return
         key = (cursor.attrs, body)
-        attrs = self._sgr_cache.get(key)
-        if attrs is None:
+        pen = self._sgr_cache.get(key)
+        if pen is None:
             screen.select_graphic_rendition(*[min(int(p or 0), 9999) for p in body.split(";")])
             if len(self._sgr_cache) > _CACHE_LIMIT:
                 self._sgr_cache.clear()
-            self._sgr_cache[key] = screen.cursor.attrs
+            self._sgr_cache[key] = (cursor.attrs, screen.cells_for(cursor.attrs))
         else:
-            cursor.attrs = attrs
+            cursor.attrs = pen[0]
 
     def _cursor_state(self) -> tuple[int, int, bool]:
         cursor = self._screen.cursor
@@ -740,7 +761,7 @@ class TerminalEmulator:
     def display(self) -> list[str]:
         """The live screen as text, one string per line (for tests and copy)."""
         with self.lock:
-            return self._screen.display
+            return screen_text(self._screen)
 
     # -- scrollback ----------------------------------------------------------
 
@@ -810,6 +831,27 @@ class TerminalEmulator:
             )
             self._strips[y + offset] = (width, strip)
             return strip
+
+
+def screen_text(screen: pyte.Screen) -> list[str]:
+    """Like pyte's `Screen.display`, which fails on a wide character's orphaned right half."""
+    out = []
+    for y in range(screen.lines):
+        row = screen.buffer.get(y)
+        if not row:
+            out.append(" " * screen.columns)
+            continue
+        chars = []
+        wide = False
+        for x in range(screen.columns):
+            data = row[x].data
+            if wide and data == "":
+                wide = False
+                continue
+            wide = bool(data) and wcwidth(data[0]) == 2
+            chars.append(data or " ")
+        out.append("".join(chars))
+    return out
 
 
 def _colon_sgr(body: str) -> str:

@@ -31,13 +31,13 @@ _ANSI = {
     "white": 7,
 }
 
-# pyte turns `38;5;N` into the hex of xterm's palette. Map it back to the index
-# so the 16 base colours follow the user's terminal theme. Where a base colour
-# and a cube colour share a hex value, the cube (exact RGB) wins.
-_PALETTE: dict[str, int] = {}
-for _index, _value in enumerate(FG_BG_256):
-    _PALETTE[_value] = _index
-del _index, _value
+# pyte turns `38;5;N` into the hex of xterm's palette. For the 16 base colours
+# map it back to the index so they follow the user's terminal theme; the cube
+# and grey ramp are exact RGB anyway. A base colour whose hex is also in the
+# cube (ff0000 is 9 and 196) stays RGB: it may as well be 38;2;255;0;0.
+_BASE_PALETTE: dict[str, int] = {
+    value: index for index, value in enumerate(FG_BG_256[:16]) if value not in FG_BG_256[16:]
+}
 
 _PLAIN_BLANK = Char(" ")
 _first = itemgetter(0)
@@ -55,7 +55,7 @@ def to_color(name: str) -> Color | None:
         return Color.from_ansi(_ANSI[name[6:]] + 8)
     if name == "bfightmagenta":  # pyte's spelling for SGR 105
         return Color.from_ansi(13)
-    index = _PALETTE.get(name)
+    index = _BASE_PALETTE.get(name)
     if index is not None:
         return Color.from_ansi(index)
     if len(name) == 6:
