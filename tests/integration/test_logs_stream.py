@@ -92,7 +92,10 @@ def follow(docker_client, containers, recorder: Recorder | None = None, **kwargs
 
 
 def test_known_lines_arrive_tagged_by_stream_with_timestamps(docker_client, run_container) -> None:
-    script = "echo out-1; echo err-1 >&2; echo out-2; echo err-2 >&2; printf '\\033]0;pwned\\007\\033[2J[red]x[/red] \\033[31mred\\033[0m\\n'"
+    script = (
+        "echo out-1; echo err-1 >&2; echo out-2; echo err-2 >&2; "
+        "printf '\\033]0;pwned\\007\\033[2J[red]x[/red] \\033[31mred\\033[0m\\n'"
+    )
     container = run_container(["sh", "-c", script])
     wait_exited(container)
     recorder = Recorder()

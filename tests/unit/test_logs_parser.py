@@ -58,7 +58,12 @@ def test_timestamps_are_split_off_each_line() -> None:
 def test_a_long_line_split_by_the_log_driver_is_joined_under_its_first_timestamp() -> None:
     # json-file stores 16 KiB messages; each part arrives with its own stamp.
     later = "2024-05-01T12:00:00.999999999Z"
-    data = frame(1, stamped(b"a" * 16384)) + frame(2, stamped(b"err\n")) + frame(1, stamped(b"a" * 16384, later)) + frame(1, stamped(b"end\n", later))
+    data = (
+        frame(1, stamped(b"a" * 16384))
+        + frame(2, stamped(b"err\n"))
+        + frame(1, stamped(b"a" * 16384, later))
+        + frame(1, stamped(b"end\n", later))
+    )
     lines = LogStreamParser(tty=False).feed(data)
     assert lines == [LogLine("err", STDERR, STAMP), LogLine("a" * 32768 + "end", STDOUT, STAMP)]
 

@@ -190,7 +190,12 @@ def test_a_million_lines_cost_only_the_index(tmp_path: Path) -> None:
     block = 1000
     # Shared text objects: the test itself must not hold a million strings.
     batches = [
-        LineBatch(STDOUT if b % 2 else STDERR, tuple(f"request {b * block + i} handled status=200" for i in range(block)), (STAMP,) * block, "web")
+        LineBatch(
+            STDOUT if b % 2 else STDERR,
+            tuple(f"request {b * block + i} handled status=200" for i in range(block)),
+            (STAMP,) * block,
+            "web",
+        )
         for b in range(0, 4)
     ]
     gc.collect()

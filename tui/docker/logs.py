@@ -297,12 +297,16 @@ def _body_reader(response: Any) -> _ChunkedBody | _PlainBody:
 
 def _shutdown_socket(api: APIClient, response: Any) -> None:
     """Make a read blocked on *response* return at once, from any thread."""
+    # shutdown() wakes a blocked recv(); close() alone may not, on Linux.
     try:
         sock = api._get_raw_response_socket(response)
         sock = getattr(sock, "_sock", sock)
         sock.shutdown(socket.SHUT_RDWR)
-    except Exception:  # noqa: BLE001 - best effort; closing below still ends it
-        pass
+    except Exception:  # noqa: BLE001 - a transport without shutdown (npipe)
+        try:
+            response.close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 class LogFollower:

@@ -331,7 +331,9 @@ class LogSpool:
     def __getitem__(self, index: int) -> LogLine:
         return self.get(index)
 
-    def iter_blocks(self, start: int = 0, stop: int | None = None, *, block_bytes: int = _SEARCH_MAX_BYTES) -> Iterator[tuple[int, int, str]]:
+    def iter_blocks(
+        self, start: int = 0, stop: int | None = None, *, block_bytes: int = _SEARCH_MAX_BYTES
+    ) -> Iterator[tuple[int, int, str]]:
         """Yield ``(first, end, text)``: lines [first, end) as stored text."""
         stop = len(self._offsets) if stop is None else stop
         start, stop = self._clip(start, stop)
@@ -383,11 +385,9 @@ class LogSpool:
         end = min(start, count - 1) + 1
         while end > 0:
             first = self._line_before_bytes(end, size)
-            last = None
-            for last in _matching_lines(compiled, strip_ansi(self._read_text(first, end)), first):
-                pass
-            if last is not None:
-                return last
+            hits = list(_matching_lines(compiled, strip_ansi(self._read_text(first, end)), first))
+            if hits:
+                return hits[-1]
             end = first
             size = min(size * 2, _SEARCH_MAX_BYTES)
         return None
