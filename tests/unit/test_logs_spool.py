@@ -148,6 +148,20 @@ def test_close_frees_the_file_and_refuses_more_lines(tmp_path: Path) -> None:
     spool.close()
 
 
+def test_reading_very_long_lines_keeps_memory_bounded(tmp_path: Path) -> None:
+    import tracemalloc
+
+    with LogSpool(tmp_path, cache_chars=2_000_000) as spool:
+        for i in range(100):
+            spool.append(LogLine(f"{i:03d}" + "x" * 100_000))
+        tracemalloc.start()
+        for i in range(100):
+            assert spool.get(i).text.startswith(f"{i:03d}")
+        held, _peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert held < 6_000_000, held  # 10 MB of lines were read
+
+
 def test_reads_while_another_thread_appends(spool: LogSpool) -> None:
     total = 200_000
     failures: list[str] = []

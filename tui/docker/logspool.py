@@ -131,7 +131,13 @@ class LogSpool:
     and save. Indices are stable: line ``i`` never changes once appended.
     """
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None, *, cache_lines: int = 4096) -> None:
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        cache_lines: int = 4096,
+        cache_chars: int = 16 * 1024 * 1024,
+    ) -> None:
         self._text_file = tempfile.TemporaryFile(prefix="dtui-log-", dir=directory, buffering=0)
         self._ts_file = tempfile.TemporaryFile(prefix="dtui-logts-", dir=directory, buffering=0)
         self._text_fd = self._text_file.fileno()
@@ -148,6 +154,9 @@ class LogSpool:
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, LogLine] = OrderedDict()
         self._cache_lines = max(cache_lines, _CACHE_BLOCK)
+        # Lines can be a megabyte each: the cache is bounded by text too.
+        self._cache_chars = cache_chars
+        self._cached_chars = 0
         self._cache_lock = threading.Lock()
         self._closed = False
 
@@ -322,10 +331,14 @@ class LogSpool:
         lines = self.get_range(block, block + _CACHE_BLOCK)
         with self._cache_lock:
             for offset, each in enumerate(lines):
+                previous = self._cache.pop(block + offset, None)
+                if previous is not None:
+                    self._cached_chars -= len(previous.text)
                 self._cache[block + offset] = each
-                self._cache.move_to_end(block + offset)
-            while len(self._cache) > self._cache_lines:
-                self._cache.popitem(last=False)
+                self._cached_chars += len(each.text)
+            self._cache.move_to_end(index)
+            while self._cache and (len(self._cache) > self._cache_lines or self._cached_chars > self._cache_chars):
+                self._cached_chars -= len(self._cache.popitem(last=False)[1].text)
         return lines[index - block]
 
     def __getitem__(self, index: int) -> LogLine:
@@ -454,6 +467,7 @@ class LogSpool:
             self._ts_file.close()
         with self._cache_lock:
             self._cache.clear()
+            self._cached_chars = 0
 
     def __enter__(self) -> LogSpool:
         return self
