@@ -202,7 +202,7 @@ class LogSpool:
             sizes = map(len, (text.encode("utf-8", "replace") for text in texts))
         stamps = batch.stamps
         width = len(stamps[0])
-        if width <= TIMESTAMP_WIDTH and all(len(stamp) == width for stamp in stamps):
+        if width <= TIMESTAMP_WIDTH and len(set(map(len, stamps))) == 1:
             padding = " " * (TIMESTAMP_WIDTH - width)
             stamp_bytes = (padding.join(stamps) + padding).encode("ascii", "replace")
         else:
