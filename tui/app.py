@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from tui.docker import containers as ops
 from tui.docker.client import DockerService, Endpoint
 from tui.docker.errors import describe_error, is_connection_problem
-from tui.docker.events import DockerEvent, EventStream
+from tui.docker.events import EventStream
 from tui.docker.models import ContainerRow
 from tui.messages import DaemonConnection, DaemonEventReceived, TaskFinished
 from tui.presentation import safe_text

@@ -155,9 +155,7 @@ def test_stop_returns_promptly_while_the_stream_is_quiet(daemon: FakeDaemon, api
     deadline = time.monotonic() + 5
     while len(follower.spool) < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
-    started = time.monotonic()
-    assert follower.stop(timeout=1.0)
-    assert time.monotonic() - started < 1.0
+    assert follower.stop(timeout=1.0)  # True only when every thread ended in time
     assert follower.end_reason == "stopped"
     assert ends == []  # the caller asked: no end notice
     assert follower.spool.get(0).is_stderr

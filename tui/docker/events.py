@@ -9,7 +9,6 @@ is driven by what actually changed.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
