@@ -88,6 +88,10 @@ class DtuiApp(App[int]):
                 pane.mark_dirty()
             if was is False:
                 self.notify("Reconnected to the Docker daemon.", timeout=3)
+        for pane in self._panes():
+            update = getattr(pane, "_update_status", None)
+            if update is not None:
+                update()
         self._refresh_status()
 
     def on_daemon_event_received(self, message: DaemonEventReceived) -> None:
@@ -123,19 +127,14 @@ class DtuiApp(App[int]):
                 screen.update_status()
 
     def status_line(self) -> Text:
+        # the connection state comes first: a long host must not push it off
         text = Text()
         text.append(" dtui ", style="bold reverse")
         text.append(" ")
-        text.append(safe_text(self.endpoint.host), style="bold")
-        if self.endpoint.source not in ("default",):
-            text.append(f" ({self.endpoint.source})", style="dim")
-        text.append("  ")
         if self.connected is None:
             text.append("connecting…", style="yellow")
         elif self.connected:
             text.append("● connected", style="green")
-            if self.engine_summary:
-                text.append(f"  {self.engine_summary}", style="dim")
         else:
             text.append("● disconnected: ", style="bold red")
             text.append(safe_text(self.disconnect_reason), style="red")
@@ -144,6 +143,12 @@ class DtuiApp(App[int]):
             text.append("  [read-only]", style="bold yellow")
         if self._tasks:
             text.append("  ⏳ " + ", ".join(self._tasks), style="yellow")
+        text.append("  ")
+        text.append(safe_text(self.endpoint.host), style="bold")
+        if self.endpoint.source not in ("default",):
+            text.append(f" ({self.endpoint.source})", style="dim")
+        if self.connected and self.engine_summary:
+            text.append(f"  {self.engine_summary}", style="dim")
         return text
 
     # --- the one error handler -------------------------------------------

@@ -200,7 +200,8 @@ class DockerService:
             # and new engines both work (no "client version is too old").
             return docker.DockerClient(**kwargs)
         except Exception as exc:
-            raise DaemonUnavailable(f"cannot reach {endpoint.host} ({endpoint.source}): {describe_error(exc)}") from exc
+            reason = describe_error(exc)
+            raise DaemonUnavailable(f"cannot reach {endpoint.host} ({endpoint.source}): {reason}", reason) from exc
 
     def reset(self) -> None:
         """Drop the client so the next use reconnects (after the daemon went away)."""

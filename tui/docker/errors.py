@@ -13,6 +13,10 @@ import socket
 class DaemonUnavailable(Exception):
     """The daemon could not be reached; the message names the host and why."""
 
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
 
 class InvalidInput(ValueError):
     """Something the user typed cannot be sent to the daemon as it is."""

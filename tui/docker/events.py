@@ -92,7 +92,8 @@ class EventStream:
             except Exception as exc:
                 if self._stop.is_set():
                     break
-                reason = describe_error(exc)
+                # the host is on screen already: keep only the why
+                reason = getattr(exc, "reason", None) or describe_error(exc)
             self._stream = None
             self._service.reset()
             self._on_disconnected(reason)

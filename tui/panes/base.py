@@ -172,7 +172,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
 
     def _refresh_if_dirty(self) -> None:
         # hidden panes stay dirty and catch up when shown
-        if self._dirty and not self._fetching and self.display and self.dtui.connected is not False:
+        if self._dirty and not self._fetching and self.display and self.dtui.connected:
             self._dirty = False
             self._fetching = True
             self._fetch_worker()
@@ -229,7 +229,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
 
     def _update_status(self) -> None:
         if not self._loaded:
-            text = "loading…"
+            text = f"waiting for the daemon at {self.dtui.endpoint.host}…" if self.dtui.connected is False else "loading…"
         elif not self.items:
             text = self.empty_text()
         else:
