@@ -54,9 +54,10 @@ class SocketRelay:
         self.server.close()
 
 
-async def test_starts_without_daemon_then_connects_when_it_appears(docker_client, run_container, tmp_path):
+async def test_starts_without_daemon_then_connects_when_it_appears(docker_client, run_container):
     container = run_container(command=["sleep", "300"])
-    path = tmp_path / "late.sock"
+    path = Path(f"/tmp/dtui-late-{os.getpid()}.sock")
+    path.unlink(missing_ok=True)
     app = create_app(host=f"unix://{path}")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connected is False, what="disconnected state")
@@ -70,5 +71,6 @@ async def test_starts_without_daemon_then_connects_when_it_appears(docker_client
             assert "connected" in screen_text(app)
         finally:
             relay.close()
+            path.unlink(missing_ok=True)
         await pilot.press("q")
     assert app.return_code == 0
