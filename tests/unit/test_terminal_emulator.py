@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.terminal.emulator import TerminalEmulator, screen_text
+from tui.terminal.emulator import TerminalEmulator, _Screen, screen_text
 
 
 def feed_all(emulator: TerminalEmulator, *chunks: bytes | str) -> TerminalEmulator:
@@ -41,11 +41,18 @@ def state(screen: pyte.Screen) -> dict:
     }
 
 
+class _PyteScreen(pyte.Screen):
+    # pyte asserts in these two when origin mode is on without margins; the
+    # emulator treats the region as the whole screen, and so does the reference.
+    cursor_to_line = _Screen.cursor_to_line.__wrapped__  # type: ignore[attr-defined]
+    report_device_status = _Screen.report_device_status.__wrapped__  # type: ignore[attr-defined]
+
+
 class Reference:
     """Plain pyte: Screen + Stream over the whole decoded input."""
 
     def __init__(self, columns: int, lines: int) -> None:
-        self.screen = pyte.Screen(columns, lines)
+        self.screen = _PyteScreen(columns, lines)
         self.replies: list[str] = []
         self.screen.write_process_input = self.replies.append  # type: ignore[method-assign]
         self.stream = pyte.Stream(self.screen)
@@ -329,6 +336,12 @@ def test_cursor_position_and_device_attribute_queries_are_answered() -> None:
     assert emulator.pending_replies() == b""
     emulator.feed(b"\x1b[c\x1b[5n")
     assert emulator.pending_replies() == b"\x1b[?6c\x1b[0n"
+
+
+def test_origin_mode_without_margins_does_not_crash() -> None:
+    emulator = feed_all(TerminalEmulator(10, 4), "\x1b[?6h\x1b[3d\x1b[6nx")
+    assert emulator.pending_replies() == b"\x1b[3;1R"
+    assert emulator.display[2].startswith("x")
 
 
 def test_cursor_visibility() -> None:

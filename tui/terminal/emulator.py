@@ -40,8 +40,11 @@ BRACKETED_PASTE = 2004 << 5
 _ALT_SCREEN = {47, 1047, 1049}
 _DECCOLM_PRIVATE = 3
 
-#: A run of plain text (group 1) or a complete CSI sequence (groups 2-4).
-_TOKEN = re.compile(r"([ -~\r\n\t\x08]+)|\x1b\[(\??)([0-9;]*)([@-~])")
+#: An SGR and the plain text after it (groups 1-2: the bulk of coloured
+#: output), a plain run (group 3), or any other complete CSI (groups 4-6).
+_TOKEN = re.compile(
+    r"\x1b\[([0-9;]*)m([ -~\r\n\t\x08]*)|([ -~\r\n\t\x08]+)|\x1b\[(\??)([0-9;]*)([@-~])"
+)
 #: CR LF is one token: it is most of the controls in a TTY's output.
 _PLAIN_SPLIT = re.compile(r"(\r\n|[\r\n\t\x08])").split
 _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
@@ -95,7 +98,7 @@ def _tolerant(method: Callable[..., Any]) -> Callable[..., Any]:
     def handler(self: _Screen, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except (TypeError, ValueError, LookupError, NameError):
+        except Exception:  # noqa: BLE001 - pyte also asserts; output must not kill the reader
             return None
 
     return handler
@@ -192,6 +195,23 @@ class _Screen(pyte.Screen):
                 cursor.x = min(cursor.x + char_width, columns)
         self.dirty.add(self.cursor.y)
 
+    def cursor_to_line(self, line: int | None = None) -> None:
+        # pyte asserts that origin mode comes with margins; without them the
+        # region is the whole screen.
+        self.cursor.y = (line or 1) - 1
+        if mo.DECOM in self.mode and self.margins is not None:
+            self.cursor.y += self.margins.top
+        self.ensure_vbounds()
+
+    def report_device_status(self, mode: int) -> None:
+        if mode == 5:
+            self.write_process_input("\x1b[0n")
+        elif mode == 6:
+            y = self.cursor.y + 1
+            if mo.DECOM in self.mode and self.margins is not None:
+                y -= self.margins.top
+            self.write_process_input(f"\x1b[{y};{self.cursor.x + 1}R")
+
     def index(self) -> None:
         top, bottom = self.margins or (0, self.lines - 1)
         if self.cursor.y == bottom and top == 0 and self._alt is None:
@@ -269,7 +289,7 @@ class _Screen(pyte.Screen):
             if not row:
                 append(())
             elif row.__class__ is list:
-                append(tuple(row) if _GAP not in row else tuple(_PLAIN_BLANK if c is _GAP else c for c in row))
+                append(tuple(row))
             else:
                 width = min(max(row) + 1, columns)
                 append(tuple(map(row.get, range(width), repeat(row.default, width))))
@@ -362,10 +382,20 @@ class _Screen(pyte.Screen):
         base = 0
         blank = self.default_char
         stops: list[int] | None = None
+        # Rows (indexes into `rows`) holding _GAP cells.
+        gapped: set[int] = set()
 
         for cells, run in pieces:
             cell = cells.__getitem__
             parts = (run,) if run.isprintable() else _PLAIN_SPLIT(run)
+            flood = None
+            if y == bottom and len(parts) >= 5:
+                # "a\r\nb\r\nc..." at the bottom: after the first line every
+                # CR LF scrolls and the next line lands on a fresh row.
+                following = parts[2::2]
+                if parts.count("\r\n") == len(parts) // 2 and max(map(len, following)) <= columns:
+                    flood = following
+                    parts = parts[:1]
             last = len(parts) - 1
             index = 0
             while True:
@@ -376,10 +406,14 @@ class _Screen(pyte.Screen):
                         if rows is None:
                             buffer[y].update(zip(range(x, x + n), map(cell, text)))
                             dirty.add(y)
-                        elif x or rows[y + base] is not None:
-                            put(rows, y + base, x, text, cell)
                         else:
-                            rows[y + base] = list(map(cell, text))
+                            row = rows[y + base]
+                            if row is None and not x:
+                                rows[y + base] = list(map(cell, text))
+                            elif row.__class__ is list and len(row) == x:
+                                row.extend(map(cell, text))
+                            else:
+                                put(rows, y + base, x, text, cell, gapped)
                         x += n
                     elif not autowrap:
                         # Without DECAWM the last column takes every extra character.
@@ -393,7 +427,7 @@ class _Screen(pyte.Screen):
                             buffer[y].update(zip(range(x, x + n), map(cell, text)))
                             dirty.add(y)
                         else:
-                            put(rows, y + base, x, text, cell)
+                            put(rows, y + base, x, text, cell, gapped)
                         x += n
                     else:
                         pos = 0
@@ -413,7 +447,7 @@ class _Screen(pyte.Screen):
                                 buffer[y].update(zip(range(x, x + take), map(cell, piece)))
                                 dirty.add(y)
                             else:
-                                put(rows, y + base, x, piece, cell)
+                                put(rows, y + base, x, piece, cell, gapped)
                             x += take
                             pos += take
                 if index == last:
@@ -443,8 +477,17 @@ class _Screen(pyte.Screen):
                     if x == columns:
                         x -= 1
                     x = min(max(0, x - 1), columns - 1)
+            if flood is not None:
+                if rows is None:
+                    rows = list(map(buffer.get, range(bottom + 1)))
+                rows += [list(map(cell, line)) if line else None for line in flood]
+                base += len(flood)
+                x = len(flood[-1])
 
         if rows is not None:
+            for index in gapped:
+                if index < base:  # leaving the screen: a gap shows as a blank
+                    rows[index] = [_PLAIN_BLANK if c is _GAP else c for c in rows[index]]
             if base and self._alt is None:
                 self._push_history(rows[:base])
             buffer.clear()
@@ -453,7 +496,7 @@ class _Screen(pyte.Screen):
                     continue
                 if row.__class__ is list:
                     line = StaticDefaultDict(blank)
-                    if _GAP in row:
+                    if r + base in gapped:
                         line.update((x, c) for x, c in enumerate(row) if c is not _GAP)
                     else:
                         line.update(enumerate(row))
@@ -464,17 +507,22 @@ class _Screen(pyte.Screen):
 
     @staticmethod
     def _put(
-        rows: list[Any], absolute: int, x: int, text: str, cell: Callable[[str], Char]
+        rows: list[Any],
+        absolute: int,
+        x: int,
+        text: str,
+        cell: Callable[[str], Char],
+        gapped: set[int],
     ) -> None:
         row = rows[absolute]
         if row is None:
-            row = [_GAP] * x if x else []
-            row.extend(map(cell, text))
+            row = []
             rows[absolute] = row
-        elif row.__class__ is list:
+        if row.__class__ is list:
             length = len(row)
             if x > length:
                 row.extend(repeat(_GAP, x - length))
+                gapped.add(absolute)
             row[x : x + len(text)] = map(cell, text)
         else:
             row.update(zip(range(x, x + len(text)), map(cell, text)))
@@ -581,7 +629,20 @@ class TerminalEmulator:
                 match = token(text, i)
                 if match is not None:
                     i = match.end()
-                    run, private, body, final = match.groups()
+                    sgr, run, plain_run, private, body, final = match.groups()
+                    if sgr is not None or (final == "m" and not private):
+                        if sgr is None:
+                            sgr = body
+                        pen = sgr_cache.get((cursor.attrs, sgr)) if sgr_cacheable else None
+                        if pen is None:
+                            self._sgr(sgr)
+                            cells = screen.cells_for(cursor.attrs)
+                        else:
+                            cursor.attrs, cells = pen
+                        if not run:
+                            continue
+                    else:
+                        run = plain_run
                     if run is not None:
                         if plain_ok:
                             add((cells, run))
@@ -590,14 +651,6 @@ class TerminalEmulator:
                             screen.write_plain(batch)
                             batch.clear()
                         self._feed_pyte(run)
-                    elif final == "m" and not private:
-                        pen = sgr_cache.get((cursor.attrs, body)) if sgr_cacheable else None
-                        if pen is None:
-                            self._sgr(body)
-                            cells = screen.cells_for(cursor.attrs)
-                        else:
-                            cursor.attrs, cells = pen
-                        continue
                     else:
                         if batch:
                             screen.write_plain(batch)
