@@ -30,7 +30,7 @@ from tui.presentation import safe_text
 class DtuiApp(App[int]):
     """Keyboard-driven Docker UI."""
 
-    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss"]
+    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss"]
     TITLE = "dtui"
     # ':' opens the palette; ctrl+p belongs to the container in the terminal view
     COMMAND_PALETTE_BINDING = "colon"

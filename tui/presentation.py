@@ -164,3 +164,19 @@ SORT_KEYS = {
 
 def sort_rows(rows: Iterable[ContainerRow], key: str, *, reverse: bool = False) -> list[ContainerRow]:
     return sorted(rows, key=SORT_KEYS[key], reverse=reverse)
+
+
+def cli_size(num_bytes: float) -> str:
+    """A size exactly as the docker CLI prints it (go-units ``HumanSize``:
+    decimal units, 4 significant digits), so df figures can be compared."""
+    units = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+    value, index = float(num_bytes), 0
+    while value >= 1000.0 and index < len(units) - 1:
+        value /= 1000.0
+        index += 1
+    return f"{value:.4g}{units[index]}"
+
+
+def df_reclaimable(reclaimable: int, percent: int | None) -> str:
+    """``docker system df``'s RECLAIMABLE column: "1.913kB (0%)"."""
+    return cli_size(reclaimable) if percent is None else f"{cli_size(reclaimable)} ({percent}%)"

@@ -200,3 +200,214 @@ class ContainerDetails:
             created=str(data.get("Created") or ""),
             raw=data,
         )
+
+
+def parse_timestamp(text: str) -> float:
+    """An RFC 3339 time from the daemon ("2026-11-29T06:33:12.231236445Z") as
+    epoch seconds; 0.0 when absent or unreadable."""
+    from datetime import datetime
+
+    if not text:
+        return 0.0
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    main, _, rest = text.partition(".")
+    if rest:
+        # Python reads at most microseconds; the daemon sends nanoseconds
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits):]
+        text = f"{main}.{digits[:6]}{zone}"
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class VolumeUser:
+    """A container that mounts a volume."""
+
+    id: str
+    name: str
+    state: str
+    destination: str
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    """One line of ``docker volume ls`` plus who uses the volume."""
+
+    name: str
+    driver: str
+    mountpoint: str
+    created: float
+    scope: str
+    labels: tuple[tuple[str, str], ...] = ()
+    users: tuple[VolumeUser, ...] = ()
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.users)
+
+    @property
+    def anonymous(self) -> bool:
+        """Named by the daemon (64 hex digits), not by a user."""
+        return len(self.name) == 64 and all(ch in "0123456789abcdef" for ch in self.name)
+
+
+@dataclass(frozen=True)
+class NetworkEndpoint:
+    """A container attached to a network."""
+
+    container_id: str
+    name: str
+    ipv4: str
+    ipv6: str
+    mac: str
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    """One network with its IPAM settings and attached containers."""
+
+    id: str
+    name: str
+    driver: str
+    scope: str
+    subnets: tuple[str, ...]
+    gateways: tuple[str, ...]
+    internal: bool
+    created: float
+    labels: tuple[tuple[str, str], ...] = ()
+    endpoints: tuple[NetworkEndpoint, ...] = ()
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def predefined(self) -> bool:
+        """The daemon's own networks, which cannot be removed."""
+        return self.name in ("bridge", "host", "none") or self.driver in ("host", "null")
+
+    @classmethod
+    def from_inspect(cls, data: Mapping[str, Any]) -> NetworkRow:
+        config = ((data.get("IPAM") or {}).get("Config")) or []
+        endpoints = tuple(
+            sorted(
+                (
+                    NetworkEndpoint(
+                        container_id=str(cid),
+                        name=str(ep.get("Name") or cid[:12]),
+                        ipv4=str(ep.get("IPv4Address") or ""),
+                        ipv6=str(ep.get("IPv6Address") or ""),
+                        mac=str(ep.get("MacAddress") or ""),
+                    )
+                    for cid, ep in (data.get("Containers") or {}).items()
+                ),
+                key=lambda e: e.name,
+            )
+        )
+        return cls(
+            id=str(data.get("Id") or ""),
+            name=str(data.get("Name") or ""),
+            driver=str(data.get("Driver") or ""),
+            scope=str(data.get("Scope") or ""),
+            subnets=tuple(str(c["Subnet"]) for c in config if c.get("Subnet")),
+            gateways=tuple(str(c["Gateway"]) for c in config if c.get("Gateway")),
+            internal=bool(data.get("Internal")),
+            created=parse_timestamp(str(data.get("Created") or "")),
+            labels=tuple(sorted((str(k), str(v)) for k, v in (data.get("Labels") or {}).items())),
+            endpoints=endpoints,
+        )
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What one prune call deleted and the space it gave back."""
+
+    kind: str
+    deleted: tuple[str, ...]
+    reclaimed: int
+
+
+@dataclass(frozen=True)
+class DiskUsageLine:
+    """One line of ``docker system df``, as numbers; ``percent`` is None
+    where the CLI prints no percentage."""
+
+    type: str
+    total: int
+    active: int
+    size: int
+    reclaimable: int
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class DfImage:
+    id: str
+    repository: str
+    tag: str
+    created: int
+    size: int
+    shared_size: int
+    containers: int
+
+    @property
+    def unique_size(self) -> int:
+        return self.size - self.shared_size if self.shared_size >= 0 else self.size
+
+
+@dataclass(frozen=True)
+class DfContainer:
+    id: str
+    name: str
+    image: str
+    command: str
+    local_volumes: int
+    size_rw: int
+    created: int
+    status: str
+    state: str
+
+
+@dataclass(frozen=True)
+class DfVolume:
+    name: str
+    links: int
+    size: int
+
+
+@dataclass(frozen=True)
+class DfBuildCache:
+    id: str
+    type: str
+    size: int
+    created: float
+    last_used: float
+    usage_count: int
+    in_use: bool
+    shared: bool
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    """``docker system df`` and ``docker system df -v`` in one object."""
+
+    lines: tuple[DiskUsageLine, ...]
+    images: tuple[DfImage, ...] = ()
+    containers: tuple[DfContainer, ...] = ()
+    volumes: tuple[DfVolume, ...] = ()
+    build_cache: tuple[DfBuildCache, ...] = ()
+
+
+@dataclass(frozen=True)
+class SystemOverview:
+    """``docker version`` and ``docker info``, the fields dtui shows."""
+
+    client_version: str
+    client_api_version: str
+    version: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    info: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
