@@ -32,7 +32,7 @@ from pyte.screens import Char, StaticDefaultDict, wcwidth
 from pyte.streams import Stream
 from textual.strip import Strip
 
-from tui.terminal.render import StripRenderer
+from tui.terminal.render import BLANK_CELL, StripRenderer
 
 # pyte keeps private (DEC) modes shifted left by 5 in `Screen.mode`.
 DECCKM = 1 << 5
@@ -61,7 +61,6 @@ _CACHE_LIMIT = 4096
 #: Marks cells of a new row that were skipped, not written: pyte leaves those
 #: out of its sparse line, and erasing only touches cells that exist.
 _GAP = Char("", "gap")
-_PLAIN_BLANK = Char(" ")
 
 
 class CursorState(NamedTuple):
@@ -487,7 +486,7 @@ class _Screen(pyte.Screen):
         if rows is not None:
             for index in gapped:
                 if index < base:  # leaving the screen: a gap shows as a blank
-                    rows[index] = [_PLAIN_BLANK if c is _GAP else c for c in rows[index]]
+                    rows[index] = [BLANK_CELL if c is _GAP else c for c in rows[index]]
             if base and self._alt is None:
                 self._push_history(rows[:base])
             buffer.clear()
@@ -687,28 +686,25 @@ class TerminalEmulator:
             self._stream._initialize_parser()
 
     def _dispatch_csi(self, private: str, body: str, final: str) -> None:
-        if final == "m" and not private:
-            self._sgr(body)
-            return
+        """A complete CSI other than SGR, exactly as pyte's parser would dispatch it."""
         handler = self._csi_handlers.get(final)
         if handler is None:
             return
-        params = [min(int(p or 0), 9999) for p in body.split(";")]
         if private:
-            handler(*params, private=True)
+            handler(*_params(body), private=True)
         else:
-            handler(*params)
+            handler(*_params(body))
 
     def _sgr(self, body: str) -> None:
         screen = self._screen
         cursor = screen.cursor
-        if mo.DECSCNM in screen.mode:
-            screen.select_graphic_rendition(*[min(int(p or 0), 9999) for p in body.split(";")])
+        if mo.DECSCNM in screen.mode:  # the reset pen depends on the mode: not cacheable
+            screen.select_graphic_rendition(*_params(body))
             return
         key = (cursor.attrs, body)
         pen = self._sgr_cache.get(key)
         if pen is None:
-            screen.select_graphic_rendition(*[min(int(p or 0), 9999) for p in body.split(";")])
+            screen.select_graphic_rendition(*_params(body))
             if len(self._sgr_cache) > _CACHE_LIMIT:
                 self._sgr_cache.clear()
             self._sgr_cache[key] = (cursor.attrs, screen.cells_for(cursor.attrs))
@@ -884,6 +880,11 @@ class TerminalEmulator:
             )
             self._strips[y + offset] = (width, strip)
             return strip
+
+
+def _params(body: str) -> list[int]:
+    """CSI parameters as pyte's parser reads them: empty is 0, capped at 9999."""
+    return [min(int(p or 0), 9999) for p in body.split(";")]
 
 
 def screen_text(screen: pyte.Screen) -> list[str]:

@@ -39,7 +39,8 @@ _BASE_PALETTE: dict[str, int] = {
     value: index for index, value in enumerate(FG_BG_256[:16]) if value not in FG_BG_256[16:]
 }
 
-_PLAIN_BLANK = Char(" ")
+#: An empty cell with no attributes: what history rows are padded with.
+BLANK_CELL = Char(" ")
 _first = itemgetter(0)
 _STYLE_CACHE_LIMIT = 20000
 
@@ -129,10 +130,10 @@ class StripRenderer:
     def render_history(self, row: Sequence[Char], width: int) -> Strip:
         """A history line: a tuple of cells from column 0, possibly shorter or wider."""
         if not row:
-            return self._blank(width, _PLAIN_BLANK)
+            return self._blank(width, BLANK_CELL)
         cells = list(row[:width])
         if len(cells) < width:
-            cells.extend(repeat(_PLAIN_BLANK, width - len(cells)))
+            cells.extend(repeat(BLANK_CELL, width - len(cells)))
         return self._strip(cells, width, None)
 
     def _blank(self, width: int, blank: Char) -> Strip:
