@@ -30,7 +30,7 @@ from tui.presentation import safe_text
 class DtuiApp(App[int]):
     """Keyboard-driven Docker UI."""
 
-    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss"]
+    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss", Path(__file__).parent / "styles" / "terminal.tcss"]
     TITLE = "dtui"
     # ':' opens the palette; ctrl+p belongs to the container in the terminal view
     COMMAND_PALETTE_BINDING = "colon"
@@ -284,7 +284,9 @@ class DtuiApp(App[int]):
         self.notify("The log viewer is not part of this build yet.", severity="warning")
 
     def open_terminal(self, row: ContainerRow, mode: str) -> None:
-        self.notify("The embedded terminal is not part of this build yet.", severity="warning")
+        from tui.screens.terminal import open_terminal
+
+        open_terminal(self, row, mode)
 
     def get_system_commands(self, screen: Screen) -> Any:
         """The ``:`` palette: every pane, every key of the current view, and

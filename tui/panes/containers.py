@@ -33,6 +33,7 @@ class ContainersPane(ResourcePane[ContainerRow]):
         Binding("a", "attach", "Attach"),
         Binding("e", "exec_shell", "Exec"),
         Binding("E", "exec_custom", "Exec…", show=False),
+        Binding("N", "nsenter_shell", "nsenter shell", show=False),
         Binding("i", "inspect", "Inspect"),
         Binding("u", "container_action('start')", "Start"),
         Binding("s", "container_action('stop')", "Stop"),
@@ -187,3 +188,8 @@ class ContainersPane(ResourcePane[ContainerRow]):
         row = self._target()
         if row is not None:
             self.dtui.open_terminal(row, mode="exec-custom")
+
+    def action_nsenter_shell(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.open_terminal(row, mode="nsenter")

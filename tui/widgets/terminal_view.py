@@ -1,0 +1,274 @@
+"""The embedded terminal widget: a TerminalEmulator on screen, wired to a TerminalSession.
+
+Output is fed to the emulator in the session's reader thread; the widget only
+draws, from a timer at a capped frame rate, the lines the emulator reports
+dirty, so a flood of output costs one partial repaint per frame, never one
+per read. While it has focus the widget takes every key (Textual's
+`check_consume_key` hides the app's and the screen's bindings, priority ones
+included), so ':', '?', 'q', Tab, Escape and Ctrl+C reach the container.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events, work
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
+
+from tui.docker.session import (
+    ChannelError,
+    SessionEnd,
+    TerminalChannel,
+    TerminalSession,
+    open_channel,
+)
+from tui.terminal.emulator import TerminalEmulator
+from tui.terminal.keys import DetachMatcher, encode_key, encode_paste
+from tui.workers import WorkerErrors
+
+#: Redraws per second at most; a flood shows its latest frame, not every one.
+FRAME_RATE = 40
+#: Scrollback kept per terminal, in lines.
+HISTORY = 5000
+
+_SCROLL_KEYS = {"shift+pageup", "shift+pagedown", "shift+home", "shift+end"}
+
+
+class TerminalView(WorkerErrors, Widget, can_focus=True):
+    """A terminal for one channel: attach, exec or a local PTY."""
+
+    DEFAULT_CSS = """
+    TerminalView {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
+
+    @dataclass
+    class Connected(Message):
+        view: TerminalView
+
+    @dataclass
+    class Ended(Message):
+        """The session ended (or never started: reason "failed")."""
+
+        view: TerminalView
+        end: SessionEnd
+
+    @dataclass
+    class DetachRequested(Message):
+        """The user typed the detach keys."""
+
+        view: TerminalView
+
+    @dataclass
+    class Dismissed(Message):
+        """A key after the end (or on a read-only stream's leave key): go back."""
+
+        view: TerminalView
+
+    @dataclass
+    class Changed(Message):
+        """Scroll position or window title changed: the status line may want to say so."""
+
+        view: TerminalView
+
+    def __init__(
+        self,
+        channel: TerminalChannel,
+        *,
+        detach_sequence: bytes,
+        daemon_detaches: bool,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.channel = channel
+        self.detach_sequence = detach_sequence
+        self.daemon_detaches = daemon_detaches
+        self.emulator = TerminalEmulator(80, 24, HISTORY)
+        self.session: TerminalSession | None = None
+        self.end: SessionEnd | None = None
+        self.connected = False
+        self._matcher = None if daemon_detaches else DetachMatcher(detach_sequence)
+        self._leave_matcher = DetachMatcher(detach_sequence)
+        self._started = False
+        self._timer: Timer | None = None
+        self._shown = (0, "")
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(1 / FRAME_RATE, self._draw_frame)
+
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection and join the session's threads (idempotent)."""
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
+        elif not self.connected:
+            self.channel.close()
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns, lines = self.size.width, self.size.height
+        if columns <= 0 or lines <= 0:
+            return
+        self.emulator.resize(columns, lines)
+        if not self._started:
+            self._started = True
+            self._connect(columns, lines)
+        elif self.session is not None:
+            self.session.resize(columns, lines)
+        self.refresh()
+
+    @work(thread=True, exit_on_error=False, name="terminal connect", group="terminal")
+    def _connect(self, columns: int, lines: int) -> None:
+        try:
+            open_channel(self.channel, columns, lines)
+        except ChannelError as exc:
+            self.post_message(self.Ended(self, SessionEnd("failed", detail=str(exc))))
+            return
+        self.app.call_from_thread(self._start_session)
+
+    def _start_session(self) -> None:
+        if not self.is_attached:
+            self.channel.close()
+            return
+        self.connected = True
+        self.session = TerminalSession(
+            self.channel,
+            self._consume_output,
+            self._session_ended,
+            detach_sequence=self.detach_sequence,
+            daemon_detaches=self.daemon_detaches,
+        )
+        self.session.start()
+        # The size may have changed while connecting.
+        self.session.resize(self.emulator.columns, self.emulator.lines)
+        self.post_message(self.Connected(self))
+
+    def _consume_output(self, data: bytes) -> bytes:
+        """Reader thread: the emulator takes the bytes; its answers go back to the program."""
+        emulator = self.emulator
+        emulator.feed(data)
+        return emulator.pending_replies()
+
+    def _session_ended(self, end: SessionEnd) -> None:
+        self.post_message(self.Ended(self, end))
+
+    # -- drawing -----------------------------------------------------------------
+
+    def _draw_frame(self) -> None:
+        emulator = self.emulator
+        dirty = emulator.take_dirty()
+        width = self.size.width
+        if dirty.full:
+            self.refresh()
+        elif dirty:
+            lines = sorted(dirty)
+            start = previous = lines[0]
+            for y in lines[1:]:
+                if y != previous + 1:
+                    self.refresh(Region(0, start, width, previous - start + 1))
+                    start = y
+                previous = y
+            self.refresh(Region(0, start, width, previous - start + 1))
+        shown = (emulator.scroll_offset, emulator.title)
+        if shown != self._shown:
+            self._shown = shown
+            self.post_message(self.Changed(self))
+
+    def render_line(self, y: int) -> Strip:
+        return self.emulator.render_line(y, self.size.width)
+
+    def on_focus(self) -> None:
+        self.emulator.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.emulator.show_cursor = False
+
+    # -- input ------------------------------------------------------------------
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Every key belongs to the terminal while it has focus.
+        return True
+
+    @property
+    def accepts_input(self) -> bool:
+        return self.session is not None and self.end is None and self.channel.interactive
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        key = event.key
+        if self.end is not None:
+            self.post_message(self.Dismissed(self))
+            return
+        if key in _SCROLL_KEYS:
+            self._scroll_key(key)
+            return
+        data = encode_key(key, event.character, application_cursor=self.emulator.application_cursor_keys)
+        if data is None:
+            return
+        if not self.accepts_input:
+            # Output only: the detach keys, Escape or q leave.
+            _, done = self._leave_matcher.feed(data)
+            if done or key in ("escape", "q"):
+                self.post_message(self.DetachRequested(self))
+            return
+        self.send(data)
+
+    def send(self, data: bytes) -> None:
+        """Bytes typed by the user, through the client-side detach matcher for exec."""
+        session = self.session
+        if session is None:
+            return
+        if self.emulator.scroll_offset:
+            self.emulator.scroll_to_bottom()
+        if self._matcher is not None:
+            data, done = self._matcher.feed(data)
+            session.send(data)
+            if done:
+                self.post_message(self.DetachRequested(self))
+            return
+        session.send(data)
+        if session.detach_typed:
+            self.post_message(self.DetachRequested(self))
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        if self.accepts_input and event.text:
+            self.send(encode_paste(event.text, bracketed=self.emulator.bracketed_paste))
+
+    def _scroll_key(self, key: str) -> None:
+        emulator = self.emulator
+        page = max(1, emulator.lines - 1)
+        if key == "shift+pageup":
+            emulator.scroll_up(page)
+        elif key == "shift+pagedown":
+            emulator.scroll_down(page)
+        elif key == "shift+home":
+            emulator.scroll_up(emulator.history_size)
+        else:
+            emulator.scroll_to_bottom()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.emulator.scroll_up(3)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.emulator.scroll_down(3)
+
+    def mark_ended(self, end: SessionEnd) -> None:
+        self.end = end
+        self.emulator.show_cursor = False
