@@ -16,6 +16,8 @@ Fixtures in tests/unit/data/stats (see capture.py there):
 from __future__ import annotations
 
 import json
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -414,3 +416,42 @@ def test_sampler_first_sample_has_no_cpu_then_forgets_gone_containers() -> None:
     assert second.cpu_percent == 0.0 and second.net_rx_rate == 0.0
     assert sampler.sample([]) == {}
     assert sampler.sample(target)[meta["id"]].cpu_percent is None
+
+
+def test_sampler_rereads_kept_files_and_closes_them(tmp_path: Path) -> None:
+    cid = "ef" * 32
+    mountinfo = (
+        "30 25 0:26 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct\n"
+        "31 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+    )
+    usage = tmp_path / f"sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage"
+    write_tree(
+        tmp_path,
+        {
+            "proc/self/mountinfo": mountinfo,
+            "proc/5/cgroup": f"2:memory:/docker/{cid}\n1:cpuacct:/docker/{cid}\n",
+            f"sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage": "1000000000\n",
+            f"sys/fs/cgroup/memory/docker/{cid}/memory.usage_in_bytes": "8192\n",
+            f"sys/fs/cgroup/memory/docker/{cid}/memory.stat": "total_inactive_file 0\n",
+        },
+    )
+    host = CgroupHost(parse_mountinfo(mountinfo), str(tmp_path), cpus=2)
+    sampler = StatsSampler(None, local=True, cgroups=host)  # type: ignore[arg-type]
+    assert sampler.sample([(cid, 5)])[cid].cpu_percent is None
+    usage.write_text("9000000000\n")  # same length: the kept descriptor sees the new value
+    time.sleep(0.05)
+    stats = sampler.sample([(cid, 5)])[cid]
+    assert stats.cpu_percent is not None and stats.cpu_percent > 100  # 8 s of CPU in ~0.05 s
+    kept = sampler._cgroups[cid].fds
+    assert kept and all(os.fstat(fd) for fd in kept.values())
+    fds = list(kept.values())
+    sampler.sample([])
+    for fd in fds:
+        with pytest.raises(OSError):
+            os.fstat(fd)
+    sampler.close()
+    # a removed cgroup: the container is absent, not an error
+    usage.unlink()
+    sampler = StatsSampler(None, local=True, cgroups=host)  # type: ignore[arg-type]
+    assert sampler.sample([(cid, 5)]) == {}
+    assert cid in sampler.stale_ids

@@ -42,11 +42,13 @@ StatsSource = Literal["cgroup", "api"]
 LIMITS_TTL = 10.0
 #: one_shot (a single reading, no 1 s wait for a second one) arrived in API 1.41.
 ONE_SHOT_API = "1.41"
-#: Concurrent API stats calls. Kept under docker-py's connection pool (10) so
-#: connections are reused. On Docker 20.10 a one_shot call still waits for
-#: the daemon's next 1 s collection tick, shared by all waiting calls, so a
-#: sample of N containers via the API takes about ceil(N / workers) ticks.
-DEFAULT_API_WORKERS = 8
+#: Concurrent API stats calls. Docker 20.10 answers a one_shot call at its
+#: next 1 s collection tick (shared by all calls waiting), so a sample of N
+#: containers takes about ceil(N / workers) seconds: the workers should cover
+#: the visible rows. 10 is docker-py's default connection pool size; use a
+#: client with a bigger ``max_pool_size`` before raising it, or urllib3
+#: discards (and logs) the surplus connections.
+DEFAULT_API_WORKERS = 10
 
 
 @dataclass(frozen=True)
@@ -459,15 +461,25 @@ class StatsSampler:
         return self.sample(containers)
 
     def close(self) -> None:
+        with self._lock:
+            for container_id in list(self._cgroups):
+                self._drop_cgroup(container_id)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     # ------------------------------------------------------------ internals
 
+    def _drop_cgroup(self, container_id: str) -> None:
+        cgroup = self._cgroups.pop(container_id, None)
+        if cgroup is not None and self._host is not None:
+            self._host.release(cgroup)
+
     def _sample(self, containers: Sequence[tuple[str, int]]) -> dict[str, ContainerStats]:
         wanted = {container_id for container_id, _ in containers}
-        for cache in (self._previous, self._cgroups, self._api_limits):
+        for container_id in [c for c in self._cgroups if c not in wanted]:
+            self._drop_cgroup(container_id)
+        for cache in (self._previous, self._api_limits):
             for container_id in [c for c in cache if c not in wanted]:
                 del cache[container_id]
         readings: dict[str, StatsReading] = {}
@@ -480,6 +492,7 @@ class StatsSampler:
                 continue
             cgroup = self._cgroups.get(container_id)
             if cgroup is None or cgroup.pid != pid:
+                self._drop_cgroup(container_id)
                 cgroup = self._host.resolve(container_id, pid)
                 if cgroup is None:
                     if pid > 0:
@@ -491,7 +504,7 @@ class StatsSampler:
                 readings[container_id] = reading_from_cgroup(self._host, cgroup, now)
             except OSError:
                 # cgroup removed: the container stopped; resolve again next time
-                self._cgroups.pop(container_id, None)
+                self._drop_cgroup(container_id)
                 stale.add(container_id)
         if via_api:
             readings.update(self._api_readings(via_api))
