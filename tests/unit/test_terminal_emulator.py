@@ -200,6 +200,30 @@ def test_long_lines_wrap_like_pyte() -> None:
     assert state(emulator._screen) == state(reference.screen)
 
 
+@pytest.mark.parametrize(("top", "bottom"), [(1, 9), (1, 12), (2, 5)])
+def test_flood_inside_a_scroll_region_matches_pyte(top: int, bottom: int) -> None:
+    # A fixed header and status line around scrolling output, as less/apt/vi do.
+    data = (
+        f"header\x1b[12;1Hstatus\x1b[{top};{bottom}r\x1b[{bottom};1H"
+        + "".join(f"\x1b[3{i % 8}mrow {i}\x1b[0m\tx\r\n" for i in range(300))
+    ).encode()
+    reference = Reference(30, 12)
+    reference.feed(data)
+    emulator = TerminalEmulator(30, 12)
+    for start in range(0, len(data), 1000):
+        emulator.feed(data[start : start + 1000])
+    assert state(emulator._screen) == state(reference.screen)
+    # Every CR LF is at the region's bottom; only a region starting at line 1 feeds history.
+    assert emulator.history_size == (300 if top == 1 else 0)
+
+
+def test_status_line_stays_while_output_scrolls_above_it() -> None:
+    emulator = feed_all(TerminalEmulator(20, 4), "\x1b[4;1H[status]\x1b[1;3r\x1b[1;1H")
+    feed_all(emulator, "".join(f"out {i}\r\n" for i in range(10)))
+    assert emulator.display == ["out 8".ljust(20), "out 9".ljust(20), " " * 20, "[status]".ljust(20)]
+    assert emulator.history_size == 8
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400), sizes)
 def test_random_bytes_never_raise(data: bytes, size: tuple[int, int]) -> None:

@@ -353,7 +353,7 @@ class _Screen(pyte.Screen):
     def can_write_plain(self) -> bool:
         margins = self.margins
         return (
-            (margins is None or (margins.top == 0 and margins.bottom == self.lines - 1))
+            (margins is None or margins.top <= self.cursor.y <= margins.bottom)
             and mo.IRM not in self.mode
             and (self.g1_charset if self.charset else self.g0_charset) is cs.LAT1_MAP
         )
@@ -364,12 +364,13 @@ class _Screen(pyte.Screen):
         Each piece is (the pen's cell cache, text): the SGR changes between runs
         only change the pen, so a whole stretch of coloured output is applied
         here at once. Scrolling is deferred: once the cursor scrolls, rows are
-        kept in a list whose window `base : base + lines` is the screen, and
-        the buffer is rebuilt once at the end. Only valid while
-        `can_write_plain()` holds.
+        kept in a list whose window from `base` on is the screen, and
+        the buffer is rebuilt once at the end. Inside a scroll region only the
+        region's rows take part. Only valid while `can_write_plain()` holds
+        (the cursor starts inside the region, and nothing here moves it out).
         """
         columns = self.columns
-        bottom = self.lines - 1
+        top, bottom = self.margins or (0, self.lines - 1)
         cursor = self.cursor
         x, y = cursor.x, cursor.y
         autowrap = mo.DECAWM in self.mode
@@ -406,13 +407,13 @@ class _Screen(pyte.Screen):
                             buffer[y].update(zip(range(x, x + n), map(cell, text)))
                             dirty.add(y)
                         else:
-                            row = rows[y + base]
+                            row = rows[y - top + base]
                             if row is None and not x:
-                                rows[y + base] = list(map(cell, text))
+                                rows[y - top + base] = list(map(cell, text))
                             elif row.__class__ is list and len(row) == x:
                                 row.extend(map(cell, text))
                             else:
-                                put(rows, y + base, x, text, cell, gapped)
+                                put(rows, y - top + base, x, text, cell, gapped)
                         x += n
                     elif not autowrap:
                         # Without DECAWM the last column takes every extra character.
@@ -426,7 +427,7 @@ class _Screen(pyte.Screen):
                             buffer[y].update(zip(range(x, x + n), map(cell, text)))
                             dirty.add(y)
                         else:
-                            put(rows, y + base, x, text, cell, gapped)
+                            put(rows, y - top + base, x, text, cell, gapped)
                         x += n
                     else:
                         pos = 0
@@ -435,7 +436,7 @@ class _Screen(pyte.Screen):
                                 x = 0
                                 if y == bottom:
                                     if rows is None:
-                                        rows = list(map(buffer.get, range(bottom + 1)))
+                                        rows = list(map(buffer.get, range(top, bottom + 1)))
                                     rows.append(None)
                                     base += 1
                                 else:
@@ -446,7 +447,7 @@ class _Screen(pyte.Screen):
                                 buffer[y].update(zip(range(x, x + take), map(cell, piece)))
                                 dirty.add(y)
                             else:
-                                put(rows, y + base, x, piece, cell, gapped)
+                                put(rows, y - top + base, x, piece, cell, gapped)
                             x += take
                             pos += take
                 if index == last:
@@ -458,7 +459,7 @@ class _Screen(pyte.Screen):
                         x = 0
                     if y == bottom:
                         if rows is None:
-                            rows = list(map(buffer.get, range(bottom + 1)))
+                            rows = list(map(buffer.get, range(top, bottom + 1)))
                         rows.append(None)
                         base += 1
                     else:
@@ -478,7 +479,7 @@ class _Screen(pyte.Screen):
                     x = min(max(0, x - 1), columns - 1)
             if flood is not None:
                 if rows is None:
-                    rows = list(map(buffer.get, range(bottom + 1)))
+                    rows = list(map(buffer.get, range(top, bottom + 1)))
                 rows += [list(map(cell, line)) if line else None for line in flood]
                 base += len(flood)
                 x = len(flood[-1])
@@ -487,21 +488,22 @@ class _Screen(pyte.Screen):
             for index in gapped:
                 if index < base:  # leaving the screen: a gap shows as a blank
                     rows[index] = [BLANK_CELL if c is _GAP else c for c in rows[index]]
-            if base and self._alt is None:
+            if base and top == 0 and self._alt is None:
                 self._push_history(rows[:base])
-            buffer.clear()
-            for r, row in enumerate(rows[base:]):
+            for r in range(top, bottom + 1):
+                buffer.pop(r, None)
+            for r, row in enumerate(rows[base:], top):
                 if row is None:
                     continue
                 if row.__class__ is list:
                     line = StaticDefaultDict(blank)
-                    if r + base in gapped:
+                    if r - top + base in gapped:
                         line.update((x, c) for x, c in enumerate(row) if c is not _GAP)
                     else:
                         line.update(enumerate(row))
                     row = line
                 buffer[r] = row
-            dirty.update(range(bottom + 1))
+            dirty.update(range(top, bottom + 1))
         cursor.x, cursor.y = x, y
 
     @staticmethod
