@@ -30,7 +30,7 @@ from tui.presentation import safe_text
 class DtuiApp(App[int]):
     """Keyboard-driven Docker UI."""
 
-    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss", Path(__file__).parent / "styles" / "terminal.tcss"]
+    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss", Path(__file__).parent / "styles" / "terminal.tcss", Path(__file__).parent / "styles" / "logs.tcss"]
     TITLE = "dtui"
     # ':' opens the palette; ctrl+p belongs to the container in the terminal view
     COMMAND_PALETTE_BINDING = "colon"
@@ -280,8 +280,13 @@ class DtuiApp(App[int]):
 
         self.push_screen(InspectScreen(kind, object_id, name))
 
-    def open_logs(self, rows: Sequence[ContainerRow]) -> None:
-        self.notify("The log viewer is not part of this build yet.", severity="warning")
+    def open_logs(self, rows: Sequence[ContainerRow], project: str = "") -> None:
+        from tui.screens.logs import LogScreen
+
+        if not rows:
+            self.notify("No container selected.", severity="warning", timeout=2)
+            return
+        self.push_screen(LogScreen(rows, project=project))
 
     def open_terminal(self, row: ContainerRow, mode: str) -> None:
         from tui.screens.terminal import open_terminal

@@ -30,6 +30,7 @@ class ContainersPane(ResourcePane[ContainerRow]):
     BINDINGS = [
         Binding("enter", "details", "Details"),
         Binding("l", "logs", "Logs"),
+        Binding("L", "project_logs", "Logs (project)", show=False),
         Binding("a", "attach", "Attach"),
         Binding("e", "exec_shell", "Exec"),
         Binding("E", "exec_custom", "Exec…", show=False),
@@ -173,6 +174,15 @@ class ContainersPane(ResourcePane[ContainerRow]):
         row = self._target()
         if row is not None:
             self.dtui.open_logs([row])
+
+    def action_project_logs(self) -> None:
+        """Every container of the selected one's compose project, merged."""
+        row = self._target()
+        if row is None:
+            return
+        project = row.compose_project
+        rows = [item for item in self.items if item.compose_project == project] if project else [row]
+        self.dtui.open_logs(rows, project=project)
 
     def action_attach(self) -> None:
         row = self._target()
