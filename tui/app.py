@@ -30,7 +30,7 @@ from tui.presentation import safe_text
 class DtuiApp(App[int]):
     """Keyboard-driven Docker UI."""
 
-    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss", Path(__file__).parent / "styles" / "terminal.tcss", Path(__file__).parent / "styles" / "logs.tcss"]
+    CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss", Path(__file__).parent / "styles" / "terminal.tcss", Path(__file__).parent / "styles" / "logs.tcss", Path(__file__).parent / "styles" / "images.tcss"]
     TITLE = "dtui"
     # ':' opens the palette; ctrl+p belongs to the container in the terminal view
     COMMAND_PALETTE_BINDING = "colon"
@@ -324,6 +324,13 @@ class DtuiApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def commit_container(self, row: ContainerRow) -> None:
+        """``docker commit``: the container's writable layer becomes an image."""
+        from tui.screens.images_forms import CommitForm
+
+        if self.check_writable("committing a container"):
+            self.push_screen(CommitForm(row))
 
 
 def create_app(

@@ -11,7 +11,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
-from tui.docker.models import ContainerRow, PortMapping
+from tui.docker.models import ContainerRow, ImageRow, PortMapping
 
 STATE_STYLES: dict[str, str] = {
     "running": "green",
@@ -180,3 +180,31 @@ def cli_size(num_bytes: float) -> str:
 def df_reclaimable(reclaimable: int, percent: int | None) -> str:
     """``docker system df``'s RECLAIMABLE column: "1.913kB (0%)"."""
     return cli_size(reclaimable) if percent is None else f"{cli_size(reclaimable)} ({percent}%)"
+
+
+# --- images --------------------------------------------------------------
+
+def image_matches(row: ImageRow, needle: str) -> bool:
+    """The ``/`` filter on images: repository, tag or id."""
+    if not needle:
+        return True
+    needle = needle.lower()
+    return any(needle in field.lower() for field in (row.repository, row.tag, row.id.split(":", 1)[-1], f"{row.repository}:{row.tag}"))
+
+
+def layer_command(created_by: str) -> str:
+    """``docker history``'s CREATED BY without the shell noise of the classic builder."""
+    text = created_by.strip()
+    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c #(nop)"):
+        if text.startswith(prefix):
+            return text[len(prefix) :].strip()
+    if text.startswith("/bin/sh -c "):
+        return "RUN " + text[len("/bin/sh -c ") :]
+    return text
+
+
+def transfer_line(done: int, total: int) -> str:
+    """"12.3MB / 40MB", or what is known of it."""
+    if total:
+        return f"{human_size(done)} / {human_size(total)}"
+    return human_size(done) if done else ""

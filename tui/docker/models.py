@@ -411,3 +411,130 @@ class SystemOverview:
     client_api_version: str
     version: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     info: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+# --- images --------------------------------------------------------------
+
+NONE_TAG = "<none>"
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """One line of ``docker images``: an image under one of its repo:tag
+    names (an untagged, dangling image appears once as ``<none>:<none>``)."""
+
+    id: str
+    repository: str
+    tag: str
+    created: int
+    size: int
+    containers: int = 0
+    digests: tuple[str, ...] = ()
+
+    @property
+    def short_id(self) -> str:
+        return self.id.split(":", 1)[-1][:12]
+
+    @property
+    def dangling(self) -> bool:
+        return self.repository == NONE_TAG and self.tag == NONE_TAG
+
+    @property
+    def reference(self) -> str:
+        """What to hand the daemon: ``repo:tag``, or the id when untagged."""
+        if self.repository == NONE_TAG:
+            return self.id
+        if self.tag == NONE_TAG:
+            # pulled by digest only: repo@sha256:...
+            digest = next((d for d in self.digests if d.startswith(self.repository + "@")), "")
+            return digest or self.id
+        return f"{self.repository}:{self.tag}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}|{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class ImageLayer:
+    """One line of ``docker history``."""
+
+    id: str
+    created: int
+    created_by: str
+    size: int
+    comment: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One line of ``docker search``."""
+
+    name: str
+    description: str
+    stars: int
+    official: bool
+    automated: bool = False
+
+
+@dataclass(frozen=True)
+class LayerProgress:
+    """Where one layer of a pull or push stands."""
+
+    id: str
+    status: str
+    current: int = 0
+    total: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.status in LAYER_DONE_STATES or self.status.startswith(("Already exists", "Layer already exists", "Mounted from"))
+
+
+LAYER_DONE_STATES = frozenset({"Pull complete", "Already exists", "Pushed", "Layer already exists", "Download complete"})
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    """One ``-p`` publication: container port/protocol to host ip:port.
+    An empty host port lets the daemon choose one."""
+
+    container_port: int
+    protocol: str = "tcp"
+    host_ip: str = ""
+    host_port: str = ""
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    """One ``-v``: a named volume or host path (empty: anonymous volume)."""
+
+    source: str
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    name: str = "no"
+    maximum_retry_count: int = 0
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything ``docker run`` needs, already validated."""
+
+    image: str
+    name: str = ""
+    command: tuple[str, ...] = ()
+    interactive: bool = False
+    tty: bool = False
+    detach: bool = True
+    restart: RestartPolicy = RestartPolicy()
+    ports: tuple[PortBinding, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    volumes: tuple[VolumeMount, ...] = ()
+    network: str = ""
+    auto_remove: bool = False
+    labels: tuple[tuple[str, str], ...] = ()

@@ -45,6 +45,8 @@ class ContainersPane(ResourcePane[ContainerRow]):
         Binding("D", "container_action('force-remove')", "Force rm", show=False),
         Binding("x", "remove_exited", "Rm exited", show=False),
         Binding("t", "toggle_running_only", "Running only", show=False),
+        Binding("c", "commit", "Commit", show=False),
+        Binding("X", "export", "Export tar", show=False),
     ]
 
     def __init__(self) -> None:
@@ -203,3 +205,15 @@ class ContainersPane(ResourcePane[ContainerRow]):
         row = self._target()
         if row is not None:
             self.dtui.open_terminal(row, mode="nsenter")
+
+    def action_commit(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.dtui.commit_container(row)
+
+    def action_export(self) -> None:
+        from tui.screens.images_forms import ExportForm
+
+        row = self._target()
+        if row is not None:
+            self.app.push_screen(ExportForm(row))
