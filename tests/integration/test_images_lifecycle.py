@@ -14,11 +14,12 @@ from typing import Any
 import docker.errors
 import pytest
 
+from tests.helpers import BUSYBOX_IMAGE
 from tests.integration.app_driver import notifications, wait_for, wait_thread
 from tui.app import create_app
 from tui.docker.models import ImageRow
 
-BASE = "busybox:local"
+BASE = BUSYBOX_IMAGE
 
 
 # --- helpers -----------------------------------------------------------------
@@ -44,21 +45,17 @@ def images(docker_client):
 
 
 @pytest.fixture
-def named_containers(docker_client):
-    """Containers the app creates (the run form adds no label): removed by name."""
-    names: list[str] = []
-    yield names
-    for name in names:
-        try:
-            docker_client.api.remove_container(name, force=True)
-        except docker.errors.NotFound:
-            pass
+def build_image(docker_client, session_labels, images):
+    """Factory: ``build_image(reference, steps)`` builds ``FROM busybox:local``
+    plus ``steps`` (each RUN adds a layer) and returns the image id."""
 
+    def build(reference: str, steps: list[str]) -> str:
+        dockerfile = "\n".join([f"FROM {BASE}", *steps]) + "\n"
+        image, _ = docker_client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=reference, rm=True, forcerm=True, labels=session_labels)
+        images.append(reference)
+        return image.id
 
-def build_image(client: Any, reference: str, steps: list[str]) -> str:
-    dockerfile = "\n".join([f"FROM {BASE}", *steps]) + "\n"
-    image, _ = client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=reference, rm=True, forcerm=True)
-    return image.id
+    return build
 
 
 def history_length(client: Any, reference: str) -> int:
@@ -141,9 +138,9 @@ def image_exists(client: Any, reference: str) -> bool:
 # --- the pane ------------------------------------------------------------------
 
 
-async def test_pane_lists_one_row_per_tag_counts_containers_and_follows_events(docker_client, images, run_container):
+async def test_pane_lists_one_row_per_tag_counts_containers_and_follows_events(docker_client, images, run_container, build_image):
     repo = f"dtui-test/{unique('pane')}"
-    image_id = build_image(docker_client, f"{repo}:a", ["RUN echo pane > /pane"])
+    image_id = build_image(f"{repo}:a", ["RUN echo pane > /pane"])
     images += [f"{repo}:a", f"{repo}:b"]
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -173,12 +170,11 @@ async def test_pane_lists_one_row_per_tag_counts_containers_and_follows_events(d
         assert "sort: created" in pane.status_summary()
 
 
-async def test_dangling_images_are_dim_and_prune_reports_reclaimed_space(docker_client, images):
+async def test_dangling_images_are_dim_and_prune_reports_reclaimed_space(docker_client, images, build_image):
     repo = f"dtui-test/{unique('dangle')}"
-    first = build_image(docker_client, f"{repo}:1", [f"RUN echo {uuid.uuid4().hex} > /a"])
+    first = build_image(f"{repo}:1", [f"RUN echo {uuid.uuid4().hex} > /a"])
     # building the same tag again leaves the first image untagged: dangling
-    build_image(docker_client, f"{repo}:1", [f"RUN echo {uuid.uuid4().hex} > /b"])
-    images.append(f"{repo}:1")
+    build_image(f"{repo}:1", [f"RUN echo {uuid.uuid4().hex} > /b"])
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_images(pilot, app)
@@ -198,11 +194,10 @@ async def test_dangling_images_are_dim_and_prune_reports_reclaimed_space(docker_
 # --- pull / push ----------------------------------------------------------------
 
 
-async def test_push_then_pull_show_per_layer_progress(docker_client, images, registry):
+async def test_push_then_pull_show_per_layer_progress(docker_client, images, registry, build_image):
     name = unique("pp")
     reference = f"{registry}/dtui-test/{name}:1"
-    build_image(docker_client, reference, ["RUN head -c 400000 /dev/urandom > /blob1", "RUN head -c 300000 /dev/urandom > /blob2"])
-    images.append(reference)
+    build_image(reference, ["RUN head -c 400000 /dev/urandom > /blob1", "RUN head -c 300000 /dev/urandom > /blob2"])
     layers = history_length(docker_client, reference)
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -369,13 +364,12 @@ async def test_build_form_rejects_a_missing_context_and_keeps_values(tmp_path):
 # --- commit, tag, run --------------------------------------------------------------
 
 
-async def test_commit_then_run_the_committed_image(docker_client, images, run_container, named_containers):
+async def test_commit_then_run_the_committed_image(docker_client, images, run_container, unique_name):
     source = run_container(command=["sh", "-c", "echo committed-marker > /marker; sleep 300"])
     await wait_thread(lambda: docker_client.api.inspect_container(source.id)["State"]["Running"], what="source running")
     reference = f"dtui-test/{unique('commit')}:v1"
     images.append(reference)
-    runner = unique("dtui-test-run")
-    named_containers.append(runner)
+    runner = unique_name("run")  # removed by name at teardown
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: containers_pane(app)._loaded, what="containers")
@@ -419,9 +413,9 @@ async def test_commit_form_validates_the_reference_before_the_daemon(docker_clie
     assert {image.id for image in docker_client.images.list(all=True)} == before
 
 
-async def test_tag_adds_a_name(docker_client, images):
+async def test_tag_adds_a_name(docker_client, images, build_image):
     reference = f"dtui-test/{unique('tag')}:src"
-    build_image(docker_client, reference, [f"RUN echo {uuid.uuid4().hex} > /t"])
+    build_image(reference, [f"RUN echo {uuid.uuid4().hex} > /t"])
     target = reference.replace(":src", ":extra")
     images += [reference, target]
     app = create_app()
@@ -441,10 +435,9 @@ async def test_tag_adds_a_name(docker_client, images):
         await wait_for(pilot, lambda: row_for(images_pane(app), target), timeout=5, what="new tag row")
 
 
-async def test_removing_an_image_in_use_says_why(docker_client, images, run_container):
+async def test_removing_an_image_in_use_says_why(docker_client, images, run_container, build_image):
     reference = f"dtui-test/{unique('inuse')}:1"
-    build_image(docker_client, reference, [f"RUN echo {uuid.uuid4().hex} > /u"])
-    images.append(reference)
+    build_image(reference, [f"RUN echo {uuid.uuid4().hex} > /u"])
     run_container(image=reference, command=["sleep", "300"])
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -461,9 +454,8 @@ async def test_removing_an_image_in_use_says_why(docker_client, images, run_cont
         assert row.id == docker_client.api.inspect_image(reference)["Id"]
 
 
-async def test_run_with_ports_env_and_restart_policy_as_inspect_shows(docker_client, named_containers):
-    name = unique("dtui-test-run")
-    named_containers.append(name)
+async def test_run_with_ports_env_and_restart_policy_as_inspect_shows(docker_client, unique_name):
+    name = unique_name("run")  # removed by name at teardown, with its volume
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_images(pilot, app)
@@ -499,6 +491,24 @@ async def test_run_with_ports_env_and_restart_policy_as_inspect_shows(docker_cli
         docker_client.api.remove_volume(f"{name}-data")
     except docker.errors.APIError:
         pass
+
+
+async def test_run_then_attach_hands_the_new_container_to_the_terminal(docker_client, unique_name):
+    name = unique_name("attach")
+    app = create_app()
+    opened: list[tuple[str, str]] = []
+    app.open_terminal = lambda row, mode: opened.append((row.name, mode))  # the terminal view is another screen's job
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_images(pilot, app)
+        await select_image(pilot, app, BASE)
+        await pilot.press("n")
+        form = await screen_of(pilot, app, "RunForm")
+        await fill(pilot, form, name=name, interactive=True, attach=True)
+        await submit(pilot)
+        await wait_for(pilot, lambda: opened, timeout=10, what="terminal opened")
+        assert opened == [(name, "attach")]
+        data = await asyncio.to_thread(docker_client.api.inspect_container, name)
+        assert data["Config"]["Tty"] and data["Config"]["OpenStdin"] and data["State"]["Running"]
 
 
 @pytest.mark.parametrize(
@@ -552,10 +562,9 @@ async def test_run_form_name_in_use_is_the_daemons_409_and_nothing_is_lost(docke
 # --- save/load, export/import ------------------------------------------------------
 
 
-async def test_save_then_load_keeps_every_layer(docker_client, images, tmp_path):
+async def test_save_then_load_keeps_every_layer(docker_client, images, tmp_path, build_image):
     reference = f"dtui-test/{unique('saved')}:1"
-    build_image(docker_client, reference, [f"RUN echo {uuid.uuid4().hex} > /one", "RUN echo two > /two", "ENV LAYERED=yes"])
-    images.append(reference)
+    build_image(reference, [f"RUN echo {uuid.uuid4().hex} > /one", "RUN echo two > /two", "ENV LAYERED=yes"])
     layers = history_length(docker_client, reference)
     assert layers >= 4
     tar = tmp_path / "saved.tar"
@@ -582,10 +591,9 @@ async def test_save_then_load_keeps_every_layer(docker_client, images, tmp_path)
         assert history_length(docker_client, reference) == layers
 
 
-async def test_export_then_import_flattens_to_one_layer(docker_client, images, run_container, tmp_path):
+async def test_export_then_import_flattens_to_one_layer(docker_client, images, run_container, tmp_path, build_image, session_labels):
     source_ref = f"dtui-test/{unique('layered')}:1"
-    build_image(docker_client, source_ref, ["RUN echo one > /one", "RUN echo two > /two"])
-    images.append(source_ref)
+    build_image(source_ref, ["RUN echo one > /one", "RUN echo two > /two"])
     container = run_container(image=source_ref, command=["sleep", "300"])
     tar = tmp_path / "rootfs.tar"
     imported = f"dtui-test/{unique('imported')}:flat"
@@ -610,7 +618,7 @@ async def test_export_then_import_flattens_to_one_layer(docker_client, images, r
         await screen_of(pilot, app, "MainScreen")
     assert history_length(docker_client, source_ref) >= 3
     assert history_length(docker_client, imported) == 1
-    run = await asyncio.to_thread(docker_client.containers.run, imported, ["cat", "/two"], remove=True, labels={"dtui.test": "images"})
+    run = await asyncio.to_thread(docker_client.containers.run, imported, ["cat", "/two"], remove=True, labels=session_labels)
     assert run.decode().strip() == "two"
 
 
@@ -634,10 +642,9 @@ async def test_save_form_errors_stay_in_the_form(tmp_path):
 # --- history and search --------------------------------------------------------------
 
 
-async def test_history_lists_the_layers(docker_client, images):
+async def test_history_lists_the_layers(docker_client, images, build_image):
     reference = f"dtui-test/{unique('hist')}:1"
-    build_image(docker_client, reference, ["RUN echo layer-one > /one", "LABEL purpose=history"])
-    images.append(reference)
+    build_image(reference, ["RUN echo layer-one > /one", "LABEL purpose=history"])
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_images(pilot, app)
@@ -648,7 +655,7 @@ async def test_history_lists_the_layers(docker_client, images):
         assert len(screen.image_layers) == history_length(docker_client, reference)
         table = screen.query_one("#history-table")
         created_by = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
-        assert created_by[0].startswith("LABEL purpose=history")
+        assert any(line.startswith("LABEL purpose=history") for line in created_by[:2])
         assert "RUN echo layer-one > /one" in created_by
         await pilot.press("escape")
         await screen_of(pilot, app, "MainScreen")
