@@ -166,15 +166,16 @@ def sort_rows(rows: Iterable[ContainerRow], key: str, *, reverse: bool = False) 
     return sorted(rows, key=SORT_KEYS[key], reverse=reverse)
 
 
-def cli_size(num_bytes: float) -> str:
+def cli_size(num_bytes: float, precision: int = 4) -> str:
     """A size exactly as the docker CLI prints it (go-units ``HumanSize``:
-    decimal units, 4 significant digits), so df figures can be compared."""
+    decimal units, 4 significant digits; some listings use 3), so df
+    figures can be compared."""
     units = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
     value, index = float(num_bytes), 0
     while value >= 1000.0 and index < len(units) - 1:
         value /= 1000.0
         index += 1
-    return f"{value:.4g}{units[index]}"
+    return f"{value:.{precision}g}{units[index]}"
 
 
 def df_reclaimable(reclaimable: int, percent: int | None) -> str:

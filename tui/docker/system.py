@@ -171,8 +171,8 @@ def disk_usage(payload: Mapping[str, Any]) -> DiskUsage:
         )
         for b in payload.get("BuildCache") or []
     ]
-    # like the CLI: most recently used cache first
-    cache.sort(key=lambda b: (b.last_used, b.created), reverse=True)
+    # the CLI's order: never-used records first, then least recently used
+    cache.sort(key=lambda b: (b.last_used != 0.0, b.last_used))
     return DiskUsage(df_lines(payload), tuple(images), tuple(containers), tuple(volumes), tuple(cache))
 
 

@@ -82,18 +82,10 @@ class NetworksPane(ResourcePane[NetworkRow]):
             fixed = [Column("driver", "DRIVER", 7), Column("subnet", "SUBNET", 18)]
             rest = max(10, usable - name - sum(c.width or 0 for c in fixed) - 2 * 4)
             return [Column("name", "NAME", name), *fixed, Column("containers", "CONTAINERS", rest)]
-        fixed = [
-            Column("id", "ID", 12),
-            Column("driver", "DRIVER", 8),
-            Column("scope", "SCOPE", 6),
-            Column("subnet", "SUBNET", 18),
-            Column("gateway", "GATEWAY", 15),
-        ]
-        columns_count = len(fixed) + 2
+        fixed = [Column("driver", "DRIVER", 8), Column("subnet", "SUBNET", 18), Column("gateway", "GATEWAY", 15)]
         if width >= 150:
-            fixed.append(Column("created", "CREATED", 14))
-            columns_count += 1
-        spare = usable - sum(c.width or 0 for c in fixed) - 2 * columns_count
+            fixed = [Column("id", "ID", 12), fixed[0], Column("scope", "SCOPE", 6), *fixed[1:], Column("created", "CREATED", 14)]
+        spare = usable - sum(c.width or 0 for c in fixed) - 2 * (len(fixed) + 2)
         name = max(16, spare // 4)
         return [Column("name", "NAME", name), *fixed, Column("containers", "CONTAINERS", spare - name)]
 

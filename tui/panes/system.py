@@ -183,7 +183,7 @@ def render_df(usage: DiskUsage, *, verbose: bool, now: float | None = None) -> R
             safe_text(image.tag),
             short_id(image.id),
             time_ago(image.created, now),
-            cli_size(image.size),
+            cli_size(image.size, 3),
             cli_size(image.shared_size) if image.shared_size >= 0 else "N/A",
             cli_size(image.unique_size),
             str(image.containers),
@@ -196,7 +196,7 @@ def render_df(usage: DiskUsage, *, verbose: bool, now: float | None = None) -> R
             safe_text(container.image),
             safe_text(f'"{command}"'),
             str(container.local_volumes),
-            cli_size(container.size_rw),
+            cli_size(container.size_rw, 3),
             time_ago(container.created, now),
             safe_text(compact_status(container.status)),
             safe_text(container.name),
@@ -207,9 +207,9 @@ def render_df(usage: DiskUsage, *, verbose: bool, now: float | None = None) -> R
     cache = _simple_table("CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED")
     for entry in usage.build_cache:
         cache.add_row(
-            safe_text(entry.id[:12]),
+            safe_text(entry.id[:12]) + ("*" if entry.in_use else ""),
             safe_text(entry.type),
-            cli_size(entry.size),
+            cli_size(entry.size, 3),
             time_ago(entry.created, now) if entry.created else "-",
             time_ago(entry.last_used, now) if entry.last_used else "-",
             str(entry.usage_count),
@@ -250,9 +250,9 @@ def event_line(event: DockerEvent) -> Text:
     stamp = datetime.fromtimestamp(event.time_nano / 1e9) if event.time_nano else datetime.now()
     attributes = dict(event.attributes)
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(stamp.strftime("%H:%M:%S.") + f"{stamp.microsecond // 1000:03d} ", style="dim")
+    text.append(stamp.strftime("%H:%M:%S "), style="dim")
     text.append(f"{event.type:<9} ", style=EVENT_STYLES.get(event.type, ""))
-    text.append(f"{safe_text(event.action):<16} ", style="bold")
+    text.append(f"{safe_text(event.action):<12} ", style="bold")
     subject = event.name or (event.id[:12] if len(event.id) >= 32 else event.id)
     text.append(safe_text(subject))
     detail = ""
@@ -345,7 +345,7 @@ class SystemPane(WorkerErrors, Vertical):
                 with Vertical(id="system-events", classes="system-section"):
                     yield Static(id="system-events-title")
                     yield EventsFilter(placeholder="/ filter events (type, action, name, id; words AND)", id="system-events-filter")
-                    yield RichLog(max_lines=EVENTS_KEPT, wrap=False, markup=False, auto_scroll=True, id="system-events-log")
+                    yield RichLog(max_lines=EVENTS_KEPT, min_width=20, wrap=False, markup=False, auto_scroll=True, id="system-events-log")
         yield Static(id="system-status", classes="pane-status")
 
     def on_mount(self) -> None:

@@ -85,7 +85,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
         fixed = [Column("driver", "DRIVER", 8), Column("created", "CREATED", 16)]
         spare = usable - sum(c.width or 0 for c in fixed) - 2 * 5
         name = max(24, spare * 3 // 10)
-        users = max(16, spare * 3 // 10)
+        users = max(16, spare * 4 // 10)
         mountpoint = spare - name - users
         return [Column("name", "NAME", name), fixed[0], Column("users", "USED BY", users), Column("mountpoint", "MOUNTPOINT", mountpoint), fixed[1]]
 
