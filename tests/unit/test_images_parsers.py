@@ -22,7 +22,7 @@ from tui.docker.images import (
     parse_volumes,
     port_bindings,
 )
-from tui.docker.models import PortBinding, RestartPolicy, VolumeMount
+from tui.docker.models import LayerProgress, PortBinding, RestartPolicy, VolumeMount
 from tui.presentation import layer_command
 
 DIGEST = "sha256:" + "ab" * 32
@@ -245,6 +245,9 @@ def test_transfer_progress_folds_pull_events():
     assert progress.fraction == pytest.approx((0.75 + 1) / 2)
     progress.feed({"status": "Pull complete", "progressDetail": {}, "id": "aaaaaaaaaaaa"})
     assert progress.fraction == 1.0
+    # the finished layer keeps the size it was downloaded with
+    assert progress.layers["aaaaaaaaaaaa"] == LayerProgress("aaaaaaaaaaaa", "Pull complete", 200, 200)
+    assert (progress.snapshot().bytes_done, progress.snapshot().bytes_total) == (200, 200)
     assert progress.messages == ["1: Pulling from dtui-test/x"]
     progress.feed({"errorDetail": {"message": "unauthorized: authentication required"}, "error": "unauthorized: authentication required"})
     assert progress.snapshot().error == "unauthorized: authentication required"

@@ -582,6 +582,7 @@ def _stream_events(control: StreamControl, stream: Iterator[Any]) -> Iterator[di
 # --- pull / push progress --------------------------------------------------
 
 _LAYER_ID = re.compile(r"[0-9a-f]{12}")
+_FINISHED_TRANSFER = frozenset({"Verifying Checksum", "Download complete", "Pull complete", "Pushed"})
 
 
 @dataclass
@@ -606,8 +607,11 @@ class TransferProgress:
             previous = self.layers.get(layer_id)
             current = int(detail.get("current") or 0)
             total = int(detail.get("total") or 0)
-            if not total and previous is not None and status in ("Verifying Checksum", "Download complete"):
-                current = total = previous.total
+            if not total and previous is not None and previous.total:
+                # "Download complete", "Pull complete", "Pushed" carry no
+                # sizes: the layer keeps the size it was transferred with
+                total = previous.total
+                current = total if status in _FINISHED_TRANSFER else previous.current
             self.layers[layer_id] = LayerProgress(layer_id, status, current, total)
             return
         text = f"{layer_id}: {status}" if layer_id else status
@@ -636,12 +640,17 @@ class TransferProgress:
                 parts += 0.5 * min(1.0, layer.current / layer.total)
         return min(1.0, parts / len(self.layers))
 
-    @property
-    def bytes_current(self) -> int:
-        return sum(layer.current for layer in self.layers.values() if layer.status in ("Downloading", "Pushing"))
-
     def snapshot(self) -> TransferSnapshot:
-        return TransferSnapshot(tuple(self.layers.values()), tuple(self.messages), self.error, self.layers_done, self.fraction)
+        sized = [layer for layer in self.layers.values() if layer.total]
+        return TransferSnapshot(
+            tuple(self.layers.values()),
+            tuple(self.messages),
+            self.error,
+            self.layers_done,
+            self.fraction,
+            sum(min(layer.current, layer.total) for layer in sized),
+            sum(layer.total for layer in sized),
+        )
 
 
 @dataclass(frozen=True)
@@ -651,6 +660,8 @@ class TransferSnapshot:
     error: str
     layers_done: int
     fraction: float
+    bytes_done: int = 0
+    bytes_total: int = 0
 
 
 def _registry_auth(repository: str) -> dict[str, Any] | None:

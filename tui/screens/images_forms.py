@@ -82,7 +82,7 @@ class ImageForm(WorkerErrors, ModalScreen[Any]):
                 for spec in self.fields():
                     yield Label(Text(spec.label), classes="form-label")
                     if spec.kind == "check":
-                        yield Checkbox("", value=bool(spec.value), id=f"f-{spec.key}", compact=True)
+                        yield Checkbox(spec.placeholder or "on", value=bool(spec.value), id=f"f-{spec.key}", compact=True)
                     elif spec.kind == "text":
                         area = TextArea(str(spec.value), id=f"f-{spec.key}", classes="form-text", soft_wrap=True)
                         area.placeholder = spec.placeholder
@@ -222,15 +222,15 @@ class RunForm(ImageForm):
         return [
             Field("name", "Name", placeholder="(generated)"),
             Field("command", "Command", placeholder="(image default), e.g. sh -c 'echo hi'"),
-            Field("interactive", "Interactive+TTY (-it)", "check", False),
-            Field("detach", "Detached (-d)", "check", True),
-            Field("attach", "Attach after start", "check", False),
+            Field("interactive", "Interactive+TTY (-it)", "check", False, "keep stdin open and allocate a terminal"),
+            Field("detach", "Detached (-d)", "check", True, "unticked: attach in the terminal view after start"),
+            Field("attach", "Attach after start", "check", False, "open the container in the terminal view"),
             Field("restart", "Restart policy", placeholder="no | always | unless-stopped | on-failure[:N]"),
             Field("ports", "Ports (-p)", placeholder="8080:80, 127.0.0.1:8443:443/tcp, 53/udp"),
             Field("env", "Env (-e)", "text", placeholder="KEY=VALUE per line or comma-separated"),
             Field("volumes", "Volumes (-v)", placeholder="data:/var/lib/data:ro, /host/dir:/dir"),
             Field("network", "Network", placeholder="(default bridge)"),
-            Field("auto_remove", "Auto-remove (--rm)", "check", False),
+            Field("auto_remove", "Auto-remove (--rm)", "check", False, "remove the container when it exits"),
         ]
 
     def submit(self) -> None:

@@ -106,6 +106,8 @@ class TransferScreen(WorkerErrors, Screen):
         total = len(snapshot.layers)
         line = Text()
         line.append(f"{snapshot.layers_done}/{total} layers", style="bold")
+        if snapshot.bytes_total:
+            line.append(f"  {transfer_line(snapshot.bytes_done, snapshot.bytes_total)}")
         line.append(f"  {snapshot.fraction * 100:.0f}%")
         self.query_one("#transfer-overall", Static).update(line)
         self.query_one("#transfer-bar", ProgressBarStatic).set_fraction(snapshot.fraction)
@@ -121,7 +123,7 @@ class TransferScreen(WorkerErrors, Screen):
         verb = "Pulled" if self.kind == "pull" else "Pushed"
         self.query_one("#transfer-bar", ProgressBarStatic).set_fraction(1.0)
         self.query_one("#transfer-overall", Static).update(
-            Text.assemble((f"✔ {verb} {safe_text(self.reference)}", "bold green"), (f"  {len(snapshot.layers)} layers · escape: back", "dim"))
+            Text.assemble((f"✔ {verb} {safe_text(self.reference)}", "bold green"), (f"  {len(snapshot.layers)} layers · {transfer_line(snapshot.bytes_done, snapshot.bytes_total) or 'nothing to transfer'} · escape: back", "dim"))
         )
 
     def _failed(self, message: str) -> None:
