@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from os.path import commonprefix as os_commonprefix
 import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -76,6 +77,26 @@ def name_colour(name: str) -> str:
     return NAME_COLOURS[zlib.crc32(name.encode("utf-8", "replace")) % len(NAME_COLOURS)]
 
 
+def short_names(names: Sequence[str], width: int = NAME_WIDTH_MAX) -> dict[str, str]:
+    """Labels for a merged view: the part of each name that tells them apart.
+
+    A prefix every name shares (a compose project's ``proj-``) is dropped at a
+    separator, and a label still too long keeps its end, where compose puts
+    the service and replica.
+    """
+    if len(names) < 2:
+        return {name: name for name in names}
+    common = len(os_commonprefix(names))
+    cut = max((names[0].rfind(sep, 0, common) for sep in "-_."), default=-1) + 1
+    labels = {}
+    for name in names:
+        label = name[cut:] or name
+        if len(label) > width:
+            label = "…" + label[-(width - 1) :]
+        labels[name] = label
+    return labels
+
+
 def short_timestamp(stamp: str) -> str:
     """``2026-11-29T07:02:21.123456789Z`` -> ``2026-11-29 07:02:21.123``."""
     if len(stamp) < 19:
@@ -93,6 +114,7 @@ def line_text(
     name_width: int,
     pattern: re.Pattern[str] | None,
     current: bool,
+    label: str = "",
 ) -> Text:
     """One log line as styled text, without the stream gutter."""
     cut = display_cut(line.text, DISPLAY_LIMIT)
@@ -103,7 +125,7 @@ def line_text(
         body.highlight_regex(pattern, CURRENT_MATCH_STYLE if current else MATCH_STYLE)
     text = Text(end="", no_wrap=True)
     if name_width:
-        name = line.container[:name_width].ljust(name_width)
+        name = (label or line.container)[:name_width].ljust(name_width)
         text.append(name, Style(color=name_colour(line.container), bold=True))
         text.append(" ")
     if timestamps and line.timestamp:
@@ -150,6 +172,7 @@ class LogView(ScrollView, can_focus=True):
         self._count = 0  # lines shown, as of the last update
         self._count_at_pause = 0
         self._name_width = 0
+        self.labels: dict[str, str] = {}
         self._max_width = 0
         self._cache: OrderedDict[tuple[Any, ...], list[Strip]] = OrderedDict()
         self._page_key: tuple[Any, ...] | None = None
@@ -164,7 +187,8 @@ class LogView(ScrollView, can_focus=True):
         self.spool = spool
         self.line_filter = None
         self.current_match = None
-        self._name_width = min(NAME_WIDTH_MAX, max(map(len, names))) if len(names) > 1 else 0
+        self.labels = short_names(names)
+        self._name_width = max(map(len, self.labels.values())) if len(names) > 1 else 0
         self._count = 0
         self._count_at_pause = 0
         self._max_width = 0
@@ -369,7 +393,7 @@ class LogView(ScrollView, can_focus=True):
             return strips
         assert self.spool is not None
         line = self.spool.get(spool_index)
-        text = line_text(line, timestamps=self.timestamps, name_width=self._name_width, pattern=self.pattern, current=current)
+        text = line_text(line, timestamps=self.timestamps, name_width=self._name_width, pattern=self.pattern, current=current, label=self.labels.get(line.container, ""))
         mark = STDERR_MARK if line.is_stderr else STDOUT_MARK
         console = self.app.console
         if self.wrap:
