@@ -78,8 +78,8 @@ class NetworksPane(ResourcePane[NetworkRow]):
     def columns_for_width(self, width: int) -> list[Column]:
         usable = width - 2
         if width < 120:
-            name = 16 + (width - 80) // 4
-            fixed = [Column("driver", "DRIVER", 7), Column("subnet", "SUBNET", 18)]
+            name = 19 + (width - 80) // 4
+            fixed = [Column("driver", "DRIVER", 7), Column("subnet", "SUBNET", 15)]
             rest = max(10, usable - name - sum(c.width or 0 for c in fixed) - 2 * 4)
             return [Column("name", "NAME", name), *fixed, Column("containers", "CONTAINERS", rest)]
         fixed = [Column("driver", "DRIVER", 8), Column("subnet", "SUBNET", 18), Column("gateway", "GATEWAY", 15)]

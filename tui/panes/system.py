@@ -233,20 +233,27 @@ def render_df(usage: DiskUsage, *, verbose: bool, now: float | None = None) -> R
     )
 
 
-def event_matches(event: DockerEvent, needle: str) -> bool:
+def event_matches(event: DockerEvent, needle: str, container_names: dict[str, str] | None = None) -> bool:
     """Every whitespace-separated word of ``needle`` must appear somewhere
-    in the event (type, action, name, id or an attribute)."""
+    in the event (type, action, name, id, an attribute, or the name of the
+    container a network event is about)."""
     if not needle:
         return True
-    haystack = " ".join([event.type, event.action, event.name, event.id, *(f"{k}={v}" for k, v in event.attributes)]).lower()
+    fields = [event.type, event.action, event.name, event.id, *(f"{k}={v}" for k, v in event.attributes)]
+    container = dict(event.attributes).get("container", "")
+    if container and container_names:
+        fields.append(container_names.get(container, ""))
+    haystack = " ".join(fields).lower()
     return all(word in haystack for word in needle.lower().split())
 
 
 EVENT_STYLES = {"container": "green", "image": "magenta", "volume": "yellow", "network": "cyan", "daemon": "red", "plugin": "blue"}
 
 
-def event_line(event: DockerEvent) -> Text:
-    """One log line: time, type, action, name (or short id), a detail."""
+def event_line(event: DockerEvent, container_names: dict[str, str] | None = None) -> Text:
+    """One log line: time, type, action, name (or short id), a detail.
+    Network events carry only a container's id; ``container_names`` (from
+    earlier container events) turns it into the name."""
     stamp = datetime.fromtimestamp(event.time_nano / 1e9) if event.time_nano else datetime.now()
     attributes = dict(event.attributes)
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -259,7 +266,8 @@ def event_line(event: DockerEvent) -> Text:
     if event.type == "container" and attributes.get("image"):
         detail = attributes["image"]
     elif event.type == "network" and attributes.get("container"):
-        detail = "container " + attributes["container"][:12]
+        container = attributes["container"]
+        detail = "container " + (container_names or {}).get(container, container[:12])
     elif event.type == "container" and attributes.get("exitCode"):
         detail = "exit " + attributes["exitCode"]
     if event.type == "container" and attributes.get("exitCode") and detail != "exit " + attributes["exitCode"]:
@@ -329,6 +337,7 @@ class SystemPane(WorkerErrors, Vertical):
         self._df_at = 0.0
         self._wide = False
         self._shown_events = 0
+        self._container_names: dict[str, str] = {}
 
     @property
     def dtui(self) -> DtuiApp:
@@ -468,8 +477,12 @@ class SystemPane(WorkerErrors, Vertical):
             if not event.action.startswith(("exec_", "top", "attach", "resize")):
                 self._df_dirty = True
         self.events.append(event)
-        if event_matches(event, self.filter_text):
-            self.query_one(RichLog).write(event_line(event))
+        if event.type == "container" and event.name:
+            if len(self._container_names) > 2 * EVENTS_KEPT:
+                self._container_names.clear()
+            self._container_names[event.id] = event.name
+        if event_matches(event, self.filter_text, self._container_names):
+            self.query_one(RichLog).write(event_line(event, self._container_names))
             self._shown_events = min(self._shown_events + 1, EVENTS_KEPT)
         self._update_events_title()
 
@@ -487,9 +500,9 @@ class SystemPane(WorkerErrors, Vertical):
     def _rewrite_events(self) -> None:
         log = self.query_one(RichLog)
         log.clear()
-        shown = [event for event in self.events if event_matches(event, self.filter_text)]
+        shown = [event for event in self.events if event_matches(event, self.filter_text, self._container_names)]
         for event in shown:
-            log.write(event_line(event))
+            log.write(event_line(event, self._container_names))
         self._shown_events = len(shown)
         self._update_events_title()
 
