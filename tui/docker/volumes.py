@@ -93,10 +93,10 @@ def create_volume(api: docker.APIClient, name: str, driver: str = "local", label
     return str(result.get("Name") or name)
 
 
-def remove_volume(api: docker.APIClient, name: str) -> None:
-    """``docker volume rm``: a volume in use is refused by the daemon, whose
-    message names the container."""
-    api.remove_volume(name)
+def remove_volume(api: docker.APIClient, name: str, *, force: bool = False) -> None:
+    """``docker volume rm [-f]``: a volume in use is refused by the daemon
+    (even forced), whose message names the container."""
+    api.remove_volume(name, force=force)
 
 
 def prune_removes_named(api_version: str) -> bool:

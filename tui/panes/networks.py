@@ -82,11 +82,11 @@ class NetworksPane(ResourcePane[NetworkRow]):
             fixed = [Column("driver", "DRIVER", 7), Column("subnet", "SUBNET", 15)]
             rest = max(10, usable - name - sum(c.width or 0 for c in fixed) - 2 * 4)
             return [Column("name", "NAME", name), *fixed, Column("containers", "CONTAINERS", rest)]
-        fixed = [Column("driver", "DRIVER", 8), Column("subnet", "SUBNET", 18), Column("gateway", "GATEWAY", 15)]
+        fixed = [Column("id", "ID", 12), Column("driver", "DRIVER", 8), Column("subnet", "SUBNET", 15), Column("gateway", "GATEWAY", 13)]
         if width >= 150:
-            fixed = [Column("id", "ID", 12), fixed[0], Column("scope", "SCOPE", 6), *fixed[1:], Column("created", "CREATED", 14)]
+            fixed = [*fixed[:2], Column("scope", "SCOPE", 6), *fixed[2:], Column("created", "CREATED", 14)]
         spare = usable - sum(c.width or 0 for c in fixed) - 2 * (len(fixed) + 2)
-        name = max(16, spare // 4)
+        name = max(16, spare // 3)
         return [Column("name", "NAME", name), *fixed, Column("containers", "CONTAINERS", spare - name)]
 
     def cell(self, item: NetworkRow, column: str) -> str | Text:

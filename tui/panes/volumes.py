@@ -49,6 +49,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
         Binding("i", "inspect", "Inspect"),
         Binding("n", "create", "New"),
         Binding("d", "remove", "Remove"),
+        Binding("D", "remove(True)", "Force rm", show=False),
         Binding("x", "prune", "Prune unused"),
     ]
 
@@ -138,7 +139,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
         self.mark_dirty()
         self.set_timer(0.5, lambda: self.table.select_key(key))
 
-    def action_remove(self) -> None:
+    def action_remove(self, force: bool = False) -> None:
         row = self._target()
         if row is None or not self.dtui.check_writable("removing volumes"):
             return
@@ -146,12 +147,14 @@ class VolumesPane(ResourcePane[VolumeRow]):
         body = f"driver {safe_text(row.driver)} · {safe_text(row.mountpoint)}"
         if row.users:
             body += "\nUsed by: " + ", ".join(safe_text(u.name) for u in row.users) + " — the daemon will refuse while they exist."
+        if force:
+            body += "\nForce: errors from the volume driver are ignored."
         self.dtui.confirm(
-            f"Remove volume {name}? Its data is deleted.",
+            f"{'Force remove' if force else 'Remove'} volume {name}? Its data is deleted.",
             body,
             lambda: self.dtui.run_task(
                 f"remove volume {name}",
-                functools.partial(ops.remove_volume, self.dtui.service.api, row.name),
+                functools.partial(ops.remove_volume, self.dtui.service.api, row.name, force=force),
                 success=f"Volume {name} removed.",
             ),
         )
