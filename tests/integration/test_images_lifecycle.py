@@ -127,6 +127,15 @@ async def submit(pilot: Any) -> None:
     await pilot.press("ctrl+s")
 
 
+async def start_pull(pilot: Any, app: Any, reference: str) -> Any:
+    """``P``, type the name, enter: the pull screen."""
+    await pilot.press("P")
+    form = await screen_of(pilot, app, "PullForm")
+    await fill(pilot, form, reference=reference)
+    await pilot.press("enter")
+    return await screen_of(pilot, app, "TransferScreen")
+
+
 def image_exists(client: Any, reference: str) -> bool:
     try:
         client.api.inspect_image(reference)
@@ -219,11 +228,7 @@ async def test_push_then_pull_show_per_layer_progress(docker_client, images, reg
 
         await asyncio.to_thread(docker_client.api.remove_image, reference)
         await wait_for(pilot, lambda: row_for(images_pane(app), reference) is None, timeout=5, what="row removed")
-        await pilot.press("P")
-        form = await screen_of(pilot, app, "PullForm")
-        await fill(pilot, form, reference=reference)
-        await pilot.press("enter")
-        pull = await screen_of(pilot, app, "TransferScreen")
+        pull = await start_pull(pilot, app, reference)
         await wait_for(pilot, lambda: pull.outcome, timeout=60, what="pull finished")
         assert pull.outcome == "done", pull.error
         assert len(pull.snapshot.layers) >= 2  # the two layers the base image lacks
@@ -238,22 +243,14 @@ async def test_pull_errors_are_shown_plainly(registry):
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_images(pilot, app)
-        await pilot.press("P")
-        form = await screen_of(pilot, app, "PullForm")
-        await fill(pilot, form, reference=f"{registry}/dtui-test/{unique('missing')}:1")
-        await pilot.press("enter")
-        pull = await screen_of(pilot, app, "TransferScreen")
+        pull = await start_pull(pilot, app, f"{registry}/dtui-test/{unique('missing')}:1")
         await wait_for(pilot, lambda: pull.outcome, timeout=30, what="pull failed")
         assert pull.outcome == "failed"
         assert "not found" in pull.error or "unknown" in pull.error
         await pilot.press("escape")
 
         # a registry that is not there: refused at once, said so
-        await pilot.press("P")
-        form = await screen_of(pilot, app, "PullForm")
-        await fill(pilot, form, reference="127.0.0.1:9/dtui-test/nothing:1")
-        await pilot.press("enter")
-        pull = await screen_of(pilot, app, "TransferScreen")
+        pull = await start_pull(pilot, app, "127.0.0.1:9/dtui-test/nothing:1")
         await wait_for(pilot, lambda: pull.outcome, timeout=30, what="unreachable registry")
         assert "connection refused" in pull.error
 
@@ -291,11 +288,7 @@ async def test_escape_cancels_a_pull_and_closes_its_stream(registry):
         app = create_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await open_images(pilot, app)
-            await pilot.press("P")
-            form = await screen_of(pilot, app, "PullForm")
-            await fill(pilot, form, reference=f"127.0.0.1:{port}/dtui-test/hang:1")
-            await pilot.press("enter")
-            pull = await screen_of(pilot, app, "TransferScreen")
+            pull = await start_pull(pilot, app, f"127.0.0.1:{port}/dtui-test/hang:1")
             await wait_for(pilot, lambda: accepted, timeout=10, what="the daemon to reach the silent registry")
             started = time.monotonic()
             await pilot.press("escape")

@@ -15,6 +15,7 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -535,6 +536,19 @@ class StreamControl:
         if self._cancelled:
             raise StreamCancelled()
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads from a socket this control shut down fail with whatever the
+        HTTP stack makes of it; report them as the cancellation they are."""
+        try:
+            yield
+        except StreamCancelled:
+            raise
+        except Exception:
+            if self._cancelled:
+                raise StreamCancelled() from None
+            raise
+
     def cancel(self) -> None:
         with self._lock:
             self._cancelled = True
@@ -565,17 +579,11 @@ def _shut(response: Any) -> None:
 def _stream_events(control: StreamControl, stream: Iterator[Any]) -> Iterator[dict[str, Any]]:
     """Decoded JSON events of a docker-py stream until done or cancelled."""
     control.watch(stream)
-    try:
+    with control.reading():
         for event in stream:
             control.check()
             if isinstance(event, dict):
                 yield event
-    except StreamCancelled:
-        raise
-    except Exception:
-        if control.cancelled:
-            raise StreamCancelled() from None
-        raise
     control.check()
 
 
@@ -795,18 +803,12 @@ CHUNK = 1024 * 1024
 def _copy_stream(control: StreamControl, chunks: Iterator[bytes], out: BinaryIO, on_bytes: Callable[[int], None]) -> int:
     written = 0
     control.watch(chunks)
-    try:
+    with control.reading():
         for chunk in chunks:
             control.check()
             out.write(chunk)
             written += len(chunk)
             on_bytes(written)
-    except StreamCancelled:
-        raise
-    except Exception:
-        if control.cancelled:
-            raise StreamCancelled() from None
-        raise
     return written
 
 

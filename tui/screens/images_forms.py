@@ -168,22 +168,33 @@ class ImageForm(WorkerErrors, ModalScreen[Any]):
         self.show_progress("")
         self.show_error(message)
 
-    def new_control(self) -> image_ops.StreamControl:
-        self.control = image_ops.StreamControl()
-        return self.control
-
-    def bytes_progress(self, verb: str) -> Callable[[int], None]:
-        """A thread-side callback showing bytes moved, at most 10 times a second."""
+    def run_tar_stream(
+        self,
+        label: str,
+        operation: Callable[[image_ops.StreamControl, Callable[[int], None]], Any],
+        done: Callable[[Any], None],
+    ) -> None:
+        """Run a cancellable tar transfer, showing the bytes moved so far."""
+        control = self.control = image_ops.StreamControl()
 
         def report(count: int) -> None:
+            # at most 10 redraws a second, whatever the chunk rate
             now = time.monotonic()
             if now - self._last_progress >= 0.1 and not self._gone:
                 self._last_progress = now
-                self.app.call_from_thread(self.show_progress, f"{verb} {human_size(count)}…")
+                self.app.call_from_thread(self.show_progress, f"{label}: {human_size(count)}…")
 
-        return report
+        self.run_call(label, lambda: operation(control, report), done)
+
+    def tar_path(self, purpose: str) -> str:
+        path = self.value("path").strip()
+        if not path:
+            raise InvalidInput(f"Enter the tar file to {purpose}.")
+        return path
 
     def action_cancel(self) -> None:
+        if self.busy:
+            self.app.notify(f"{self.form_title}: cancelled.", timeout=3, markup=False)
         self._stop()
         self.dismiss(None)
 
@@ -427,12 +438,12 @@ class SaveForm(ImageForm):
         references = self.value("images").split()
         if not references:
             raise InvalidInput("Name at least one image to save.")
-        path = self.value("path").strip()
-        if not path:
-            raise InvalidInput("Enter the tar file to write.")
-        control = self.new_control()
-        call = functools.partial(image_ops.save_images, self.api, references, path, control, self.bytes_progress("Saving: written"))
-        self.run_call("Saving", call, lambda written: self.finish(f"Saved {' '.join(references)} to {path} ({human_size(written)}).", path))
+        path = self.tar_path("write")
+        self.run_tar_stream(
+            "Saving",
+            functools.partial(image_ops.save_images, self.api, references, path),
+            lambda written: self.finish(f"Saved {' '.join(references)} to {path} ({human_size(written)}).", path),
+        )
 
 
 class LoadForm(ImageForm):
@@ -446,12 +457,12 @@ class LoadForm(ImageForm):
         return [Field("path", "Tar file", placeholder="made by docker save")]
 
     def submit(self) -> None:
-        path = self.value("path").strip()
-        if not path:
-            raise InvalidInput("Enter the tar file to load.")
-        control = self.new_control()
-        call = functools.partial(image_ops.load_images, self.api, path, control, self.bytes_progress("Loading: sent"))
-        self.run_call("Loading", call, lambda names: self.finish(f"Loaded {', '.join(names) or 'the tar'} from {path}.", names))
+        path = self.tar_path("load")
+        self.run_tar_stream(
+            "Loading",
+            functools.partial(image_ops.load_images, self.api, path),
+            lambda names: self.finish(f"Loaded {', '.join(names) or 'the tar'} from {path}.", names),
+        )
 
 
 class ExportForm(ImageForm):
@@ -469,12 +480,12 @@ class ExportForm(ImageForm):
         return [Field("path", "Tar file", value=os.path.join(os.getcwd(), f"{self.container.name}.tar"))]
 
     def submit(self) -> None:
-        path = self.value("path").strip()
-        if not path:
-            raise InvalidInput("Enter the tar file to write.")
-        control = self.new_control()
-        call = functools.partial(image_ops.export_container, self.api, self.container.id, path, control, self.bytes_progress("Exporting: written"))
-        self.run_call("Exporting", call, lambda written: self.finish(f"Exported {self.container.name} to {path} ({human_size(written)}).", path))
+        path = self.tar_path("write")
+        self.run_tar_stream(
+            "Exporting",
+            functools.partial(image_ops.export_container, self.api, self.container.id, path),
+            lambda written: self.finish(f"Exported {self.container.name} to {path} ({human_size(written)}).", path),
+        )
 
 
 class ImportForm(ImageForm):
@@ -491,12 +502,12 @@ class ImportForm(ImageForm):
         ]
 
     def submit(self) -> None:
-        path = self.value("path").strip()
-        if not path:
-            raise InvalidInput("Enter the tar file to import.")
+        path = self.tar_path("import")
         reference = self.value("reference").strip()
         if reference:
             image_ops.parse_reference(reference, allow_digest=False)
-        control = self.new_control()
-        call = functools.partial(image_ops.import_image, self.api, path, reference, control, self.bytes_progress("Importing: sent"))
-        self.run_call("Importing", call, lambda name: self.finish(f"Imported {path} as {name}.", name))
+        self.run_tar_stream(
+            "Importing",
+            functools.partial(image_ops.import_image, self.api, path, reference),
+            lambda name: self.finish(f"Imported {path} as {name}.", name),
+        )

@@ -136,6 +136,9 @@ class TransferScreen(WorkerErrors, Screen):
 
     def action_back(self) -> None:
         self.control.cancel()
+        if not self.outcome:
+            verb = "Pull" if self.kind == "pull" else "Push"
+            self.app.notify(f"{verb} of {self.reference} cancelled.", timeout=3, markup=False)
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
@@ -234,6 +237,8 @@ class BuildScreen(WorkerErrors, Screen):
 
     def action_back(self) -> None:
         self.control.cancel()
+        if self.outcome is None and not self.error:
+            self.app.notify("Build cancelled.", timeout=3, markup=False)
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
