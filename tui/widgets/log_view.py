@@ -321,7 +321,10 @@ class LogView(ScrollView, can_focus=True):
         if new_value < old_value and new_value < self.max_scroll_y:
             self.pause()
         elif not self.following and new_value > old_value and new_value >= self.max_scroll_y and self._count:
-            self.action_follow()
+            # Already at the end: resume without scrolling, which would cut
+            # short the scroll animation that brought us here.
+            self.following = True
+            self.post_message(self.FollowChanged(self))
 
     def action_scroll_home(self) -> None:
         self.pause()

@@ -1,0 +1,183 @@
+"""LogView over a spool filled by hand: wrapping, sideways scrolling, cut
+lines, timestamps, following and its pause, and that rendering reads only the
+lines on screen."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tui.docker.logspool import STDERR, LogLine, LogSpool
+from tui.widgets.log_view import DISPLAY_LIMIT, LogView, short_names, short_timestamp
+
+STAMP = "2026-11-29T07:02:21.123456789Z"
+
+
+class ViewApp(App[None]):
+    def __init__(self, spool: LogSpool, names: tuple[str, ...] = ("one",)) -> None:
+        super().__init__()
+        self.spool = spool
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        yield LogView()
+
+    def on_mount(self) -> None:
+        view = self.query_one(LogView)
+        view.set_source(self.spool, names=self.names)
+        view.lines_changed()
+        view.focus()
+
+
+def fill(spool: LogSpool, count: int, start: int = 0) -> None:
+    spool.extend(LogLine(f"line {i}", timestamp=STAMP) for i in range(start, start + count))
+
+
+def text_rows(view: LogView) -> list[str]:
+    return [row.rstrip() for row in view.plain_rows()]
+
+
+async def test_follows_the_end_and_pauses_when_scrolled_up() -> None:
+    with LogSpool() as spool:
+        fill(spool, 100)
+        app = ViewApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            assert text_rows(view)[-1].strip() == "line 99"
+
+            fill(spool, 5, 100)
+            view.lines_changed()
+            await pilot.pause()
+            assert text_rows(view)[-1].strip() == "line 104"
+
+            await pilot.press("up")
+            assert not view.following
+            top = view.top_spool_index()
+            fill(spool, 7, 105)
+            view.lines_changed()
+            await pilot.pause()
+            assert view.pending == 7 and view.top_spool_index() == top
+
+            await pilot.press("G")
+            await pilot.pause()
+            assert view.following and view.pending == 0
+            assert text_rows(view)[-1].strip() == "line 111"
+
+            await pilot.press("home")
+            assert not view.following and text_rows(view)[0].strip() == "line 0"
+            await pilot.press("end")
+            assert view.following
+
+
+async def test_scrolling_down_to_the_end_resumes() -> None:
+    with LogSpool() as spool:
+        fill(spool, 50)
+        app = ViewApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            await pilot.press("up", "up")
+            assert not view.following
+            await pilot.press("down", "down")
+            await pilot.pause()
+            assert view.following
+
+
+async def test_long_lines_are_cut_and_scroll_sideways_without_wrap() -> None:
+    with LogSpool() as spool:
+        spool.append(LogLine("start " + "x" * 100_000 + " end"))
+        spool.append(LogLine("short"))
+        app = ViewApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            first = view.render_line(0)
+            assert "".join(s.text for s in first).strip().startswith("start x")
+            await pilot.pause()
+            # the virtual width is the cut line's, not 100k cells
+            assert DISPLAY_LIMIT < view.virtual_size.width < DISPLAY_LIMIT + 100
+            await pilot.press("right", "right", "right")
+            await pilot.pause()
+            assert view.scroll_x > 0
+            shifted = "".join(s.text for s in view.render_line(0))
+            assert shifted == (" start " + "x" * 100)[int(view.scroll_x) :][: len(shifted)]
+            await pilot.press("end")
+            view._scroll(x=view.max_scroll_x)
+            await pilot.pause()
+            assert "more characters]" in "".join(s.text for s in view.render_line(0))
+
+
+async def test_wrap_shows_a_long_line_on_several_rows_and_keeps_the_end_visible() -> None:
+    with LogSpool() as spool:
+        fill(spool, 20)
+        spool.append(LogLine("w" * 100, stream=STDERR))
+        spool.append(LogLine("tail line"))
+        app = ViewApp(spool)
+        async with app.run_test(size=(30, 10)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            await pilot.press("w")  # not bound on the bare view: use the method
+            view.set_wrap(True)
+            await pilot.pause()
+            rows = text_rows(view)
+            assert rows[-1].strip() == "tail line" or "tail line" in rows
+            wrapped = [r for r in rows if "w" * 10 in r]
+            assert len(wrapped) >= 3
+            assert all(r.startswith("▌") for r in wrapped)  # the stderr mark on every row of it
+            assert view.virtual_size.width == view.scrollable_content_region.width
+
+            view.set_wrap(False)
+            await pilot.pause()
+            assert sum("w" * 10 in r for r in text_rows(view)) == 1
+
+
+async def test_timestamps_toggle_and_markup_stays_literal() -> None:
+    with LogSpool() as spool:
+        spool.append(LogLine("[bold]not bold[/bold] \x1b[31mred\x1b[0m", timestamp=STAMP))
+        app = ViewApp(spool)
+        async with app.run_test(size=(80, 5)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            assert text_rows(view)[0] == " [bold]not bold[/bold] red"
+            view.set_timestamps(True)
+            await pilot.pause()
+            assert text_rows(view)[0] == " 2026-11-29 07:02:21.123 [bold]not bold[/bold] red"
+            segments = list(view.render_line(0))
+            red = [s for s in segments if s.text == "red"]
+            assert red and red[0].style.color.number == 1
+            assert not any("\x1b" in s.text for s in segments)
+
+
+async def test_rendering_reads_only_the_lines_on_screen() -> None:
+    with LogSpool() as spool:
+        fill(spool, 200_000)
+        read: list[int] = []
+        original = spool.get
+
+        def counting_get(index: int) -> LogLine:
+            read.append(index)
+            return original(index)
+
+        spool.get = counting_get  # type: ignore[method-assign]
+        app = ViewApp(spool)
+        async with app.run_test(size=(60, 20)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            assert text_rows(view)[-1].strip() == "line 199999"
+            # a screen or two of lines, never the log
+            assert 0 < len(set(read)) <= 60
+            assert 199_999 in read
+
+
+def test_short_names_drop_the_shared_prefix() -> None:
+    labels = short_names(["shop-web-1", "shop-db-1", "shop-cache-1"])
+    assert labels == {"shop-web-1": "web-1", "shop-db-1": "db-1", "shop-cache-1": "cache-1"}
+    assert short_names(["alpha"]) == {"alpha": "alpha"}
+    long = short_names(["a" * 40 + "-x", "b" * 40 + "-y"], width=10)
+    assert all(len(label) == 10 and label.startswith("…") for label in long.values())
+
+
+def test_short_timestamp() -> None:
+    assert short_timestamp(STAMP) == "2026-11-29 07:02:21.123"
+    assert short_timestamp("2026-11-29T07:02:21Z") == "2026-11-29 07:02:21"
+    assert short_timestamp("") == ""
