@@ -11,6 +11,7 @@ from tui.docker.images import (
     TransferProgress,
     build_request,
     build_run_spec,
+    explain_registry_error,
     image_rows,
     parse_command,
     parse_container_name,
@@ -269,6 +270,15 @@ def test_build_outcome_remembers_the_failing_step():
     ok.feed({"aux": {"ID": "sha256:abc"}})
     ok.feed({"stream": "Successfully built abc\n"})
     assert ok.image_id == "sha256:abc" and not ok.error
+
+
+def test_registry_errors_say_what_they_mean():
+    offline = 'Get "https://index.docker.io/v1/search?q=x": dial tcp: lookup index.docker.io: no such host (HTTP 500)'
+    assert explain_registry_error(offline) == f"Registry unreachable: {offline}"
+    assert explain_registry_error(explain_registry_error(offline)) == f"Registry unreachable: {offline}"
+    auth = explain_registry_error("unauthorized: authentication required")
+    assert auth.startswith("Authentication required (docker login") and auth.endswith("unauthorized: authentication required")
+    assert explain_registry_error("manifest unknown") == "manifest unknown"
 
 
 def test_history_commands_read_like_a_dockerfile():

@@ -462,10 +462,22 @@ def commit_container(api: docker.APIClient, container: str, reference: str, *, m
 
 
 _UNREACHABLE = re.compile(r"no such host|dial tcp|i/o timeout|connection refused|network is unreachable|TLS handshake|timeout", re.I)
+_UNAUTHORIZED = re.compile(r"unauthorized|authentication required|denied: requested access|no basic auth credentials", re.I)
 
 
 class RegistryUnreachable(Exception):
     """The daemon could not reach the registry (offline, DNS, firewall)."""
+
+
+def explain_registry_error(text: str) -> str:
+    """The daemon's words about a registry, led by what they mean for the user."""
+    if text.startswith(("Registry unreachable", "Authentication required")):
+        return text
+    if _UNREACHABLE.search(text):
+        return f"Registry unreachable: {text}"
+    if _UNAUTHORIZED.search(text):
+        return f"Authentication required (docker login; credentials come from ~/.docker/config.json): {text}"
+    return text
 
 
 def search(api: docker.APIClient, term: str, limit: int = 25) -> list[SearchResult]:
@@ -478,7 +490,7 @@ def search(api: docker.APIClient, term: str, limit: int = 25) -> list[SearchResu
     except Exception as exc:
         text = describe_error(exc)
         if getattr(exc, "response", None) is not None and _UNREACHABLE.search(text):
-            raise RegistryUnreachable(f"Registry unreachable: {text}") from exc
+            raise RegistryUnreachable(explain_registry_error(text)) from exc
         raise
     return [
         SearchResult(

@@ -234,7 +234,7 @@ class RunForm(ImageForm):
             Field("name", "Name", placeholder="(generated)"),
             Field("command", "Command", placeholder="(image default), e.g. sh -c 'echo hi'"),
             Field("interactive", "Interactive+TTY (-it)", "check", False, "keep stdin open and allocate a terminal"),
-            Field("detach", "Detached (-d)", "check", True, "unticked: attach in the terminal view after start"),
+            Field("detach", "Detached (-d)", "check", True, "unticked: stay attached (terminal view)"),
             Field("attach", "Attach after start", "check", False, "open the container in the terminal view"),
             Field("restart", "Restart policy", placeholder="no | always | unless-stopped | on-failure[:N]"),
             Field("ports", "Ports (-p)", placeholder="8080:80, 127.0.0.1:8443:443/tcp, 53/udp"),

@@ -90,7 +90,11 @@ class TransferScreen(WorkerErrors, Screen):
             return
         except Exception as exc:  # unknown image, registry down, auth: shown here
             if not self.control.cancelled:
-                self.app.call_from_thread(self._failed, describe_error(exc))
+                message = describe_error(exc)
+                # a refusal from the daemon itself is not about the registry
+                if getattr(exc, "response", None) is not None:
+                    message = image_ops.explain_registry_error(message)
+                self.app.call_from_thread(self._failed, message)
             return
         if not self.control.cancelled:
             self.app.call_from_thread(self._finished, final)
@@ -117,7 +121,7 @@ class TransferScreen(WorkerErrors, Screen):
     def _finished(self, snapshot: image_ops.TransferSnapshot) -> None:
         self._show(snapshot)
         if snapshot.error:
-            self._failed(snapshot.error)
+            self._failed(image_ops.explain_registry_error(snapshot.error))
             return
         self.outcome = "done"
         verb = "Pulled" if self.kind == "pull" else "Pushed"
