@@ -22,8 +22,8 @@ import docker.errors
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.app_driver import wait_for  # noqa: E402
-from tui.app import create_app  # noqa: E402
+from tests.integration.app_driver import wait_for
+from tui.app import create_app
 
 OUT = ROOT / "screenshots"
 LABEL = {"dtui.test": "system-dev"}
@@ -121,7 +121,7 @@ def _listed(pane_id: str, name: str):
 
 async def main(demo: Demo) -> None:
     OUT.mkdir(exist_ok=True)
-    system_ready = lambda app: _pane(app, "system").overview is not None and _pane(app, "system").usage is not None  # noqa: E731
+    system_ready = lambda app: _pane(app, "system").overview is not None and _pane(app, "system").usage is not None
     await capture(demo, (120, 40), "system-120x40", ("5",), system_ready, churn=True)
     await capture(demo, (160, 45), "system-160x45", ("5",), system_ready, churn=True)
     await capture(demo, (80, 24), "system-80x24", ("5", "v"), lambda app: _pane(app, "system").overview is not None)

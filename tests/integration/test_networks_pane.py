@@ -10,10 +10,16 @@ import random
 import docker
 import docker.errors
 
-from tests.integration.app_driver import notifications, screen_text, wait_for, wait_thread
+from tests.integration.app_driver import (
+    notifications,
+    screen_text,
+    wait_for,
+    wait_thread,
+)
 from tui.app import create_app
 from tui.docker import networks as network_ops
 from tui.panes.networks import NetworksPane
+
 
 def _free_subnet(client: docker.DockerClient) -> ipaddress.IPv4Network:
     taken = [
@@ -114,7 +120,8 @@ async def test_predefined_networks_are_refused_clearly(docker_client):
         for name in ("bridge", "host", "none"):
             await _select(pilot, pane, name)
             await pilot.press("d")
-            await wait_for(pilot, lambda: any(f"{name} is a predefined network" in n for n in notifications(app)), what=f"{name} refused")
+            refusal = f"{name} is a predefined network"
+            await wait_for(pilot, lambda refusal=refusal: any(refusal in n for n in notifications(app)), what=f"{name} refused")
             assert type(app.screen).__name__ == "MainScreen"
         assert _network(client, "bridge") is not None
 

@@ -13,7 +13,12 @@ import docker
 import docker.errors
 import pytest
 
-from tests.integration.app_driver import notifications, screen_text, wait_for, wait_thread
+from tests.integration.app_driver import (
+    notifications,
+    screen_text,
+    wait_for,
+    wait_thread,
+)
 from tui.app import create_app
 from tui.docker import system as system_ops
 from tui.panes.system import SystemPane

@@ -9,7 +9,12 @@ import re
 import docker
 import docker.errors
 
-from tests.integration.app_driver import notifications, screen_text, wait_for, wait_thread
+from tests.integration.app_driver import (
+    notifications,
+    screen_text,
+    wait_for,
+    wait_thread,
+)
 from tui.app import create_app
 from tui.docker import volumes as volume_ops
 from tui.panes.volumes import VolumesPane

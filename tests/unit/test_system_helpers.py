@@ -7,12 +7,29 @@ import pytest
 
 from tui.docker.errors import InvalidInput
 from tui.docker.events import DockerEvent
-from tui.docker.models import NetworkRow, PruneReport, SystemOverview, VolumeRow, parse_timestamp
+from tui.docker.models import (
+    NetworkRow,
+    PruneReport,
+    SystemOverview,
+    VolumeRow,
+    parse_timestamp,
+)
 from tui.docker.networks import prune_candidates as network_prune_candidates
 from tui.docker.networks import validate_network
 from tui.docker.system import SystemPruneResult
-from tui.docker.volumes import parse_labels, prune_candidates, validate_volume_name, volume_users
-from tui.panes.system import event_line, event_matches, info_rows, prune_summary, render_overview
+from tui.docker.volumes import (
+    parse_labels,
+    prune_candidates,
+    validate_volume_name,
+    volume_users,
+)
+from tui.panes.system import (
+    event_line,
+    event_matches,
+    info_rows,
+    prune_summary,
+    render_overview,
+)
 
 
 @pytest.mark.parametrize("name", ["data", "app-data_1.v2", "0abc"])

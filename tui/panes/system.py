@@ -28,7 +28,15 @@ from textual.widgets import Input, RichLog, Static
 
 from tui.docker import system as ops
 from tui.docker.models import DiskUsage, SystemOverview
-from tui.presentation import cli_size, compact_status, df_reclaimable, human_size, safe_text, short_id, time_ago
+from tui.presentation import (
+    cli_size,
+    compact_status,
+    df_reclaimable,
+    human_size,
+    safe_text,
+    short_id,
+    time_ago,
+)
 from tui.workers import WorkerErrors
 
 if TYPE_CHECKING:
@@ -98,7 +106,7 @@ def version_rows(overview: SystemOverview) -> tuple[list[tuple[str, str]], list[
 def info_rows(info: dict[str, Any] | Any) -> list[tuple[str, str]]:
     """The ``docker info`` lines dtui shows."""
     driver = str(info.get("Driver") or "?")
-    backing = dict((str(k), str(v)) for k, v in (info.get("DriverStatus") or []) if isinstance(k, str))
+    backing = {str(k): str(v) for k, v in (info.get("DriverStatus") or []) if isinstance(k, str)}
     if "Backing Filesystem" in backing:
         driver += f" (on {backing['Backing Filesystem']})"
     cgroup = str(info.get("CgroupDriver") or "?")
