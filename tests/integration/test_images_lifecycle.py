@@ -340,6 +340,34 @@ async def test_build_streams_output_and_names_the_failing_step(docker_client, im
         assert "non-zero code: 7" in status
 
 
+async def test_escape_stops_a_running_build(docker_client, tmp_path):
+    (tmp_path / "Dockerfile").write_text(f"FROM {BASE}\nRUN echo started && sleep 60\n")
+    reference = f"dtui-test/{unique('slow')}:1"
+    app = create_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_images(pilot, app)
+        await pilot.press("b")
+        form = await screen_of(pilot, app, "BuildForm")
+        await fill(pilot, form, context=str(tmp_path), tag=reference)
+        await submit(pilot)
+        build = await screen_of(pilot, app, "BuildScreen")
+        log = build.query_one("#build-log")
+        await wait_for(pilot, lambda: any("started" in line.text for line in log.lines), timeout=30, what="the slow step running")
+        started = time.monotonic()
+        await pilot.press("escape")
+        await screen_of(pilot, app, "MainScreen")
+        await wait_for(pilot, lambda: not [w for w in app.workers if w.name == "build" and w.is_running], timeout=5, what="build worker ended")
+        assert time.monotonic() - started < 5
+        assert any("Build cancelled" in n for n in notifications(app))
+    # the daemon dropped the build with the connection: the step's container
+    # is stopped and removed, and no image is tagged
+    def step_container_gone() -> bool:
+        return not [c for c in docker_client.api.containers(all=True) if "sleep 60" in c["Command"]]
+
+    await wait_thread(step_container_gone, timeout=20, what="the build step's container removed")
+    assert not image_exists(docker_client, reference)
+
+
 async def test_build_form_rejects_a_missing_context_and_keeps_values(tmp_path):
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
