@@ -223,10 +223,9 @@ class RunForm(ImageForm):
 
     ok_label = "Run"
 
-    def __init__(self, image: str, labels: dict[str, str] | None = None) -> None:
+    def __init__(self, image: str) -> None:
         super().__init__()
         self.image = image
-        self.labels = labels or {}
         self.form_title = f"Run a container from {safe_text(image)}"
 
     def fields(self) -> list[Field]:
@@ -260,10 +259,6 @@ class RunForm(ImageForm):
             network=self.value("network"),
             auto_remove=bool(self.value("auto_remove")),
         )
-        if self.labels:
-            from dataclasses import replace
-
-            spec = replace(spec, labels=tuple(sorted(self.labels.items())))
         # not detached means "stay with it": in a TUI that is the terminal view
         attach = bool(self.value("attach")) or not spec.detach
         api = self.api

@@ -8,6 +8,7 @@ shuts the stream's socket, so the daemon stops and no thread lingers.
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 from rich.console import Group
@@ -31,6 +32,7 @@ from tui.workers import WorkerErrors
 #: progress redraws per second, whatever rate the daemon reports at
 FRAME_SECONDS = 0.1
 BUILD_LOG_LINES = 5000
+PARTIAL_LINE_MAX = 10_000
 
 
 def layer_table(layers: tuple[LayerProgress, ...], width: int = 100) -> Table:
@@ -175,7 +177,8 @@ class BuildScreen(WorkerErrors, Screen):
         self.control = image_ops.StreamControl()
         self.outcome: image_ops.BuildOutcome | None = None
         self.error = ""
-        self._pending: list[str] = []
+        # filled by the build thread, drained on the UI's frame timer
+        self._pending: deque[str] = deque()
         self._partial = ""
 
     def compose(self) -> ComposeResult:
@@ -203,16 +206,21 @@ class BuildScreen(WorkerErrors, Screen):
             self.app.call_from_thread(self._done, outcome, "")
 
     def _output(self, text: str) -> None:
-        # appended from the thread; the screen drains it on its own frame timer
         self._pending.append(text)
 
     def _flush(self) -> None:
         if not self._pending:
             return
-        chunks, self._pending = self._pending, []
+        chunks = []
+        while self._pending:
+            chunks.append(self._pending.popleft())
         text = self._partial + "".join(chunks)
         lines = text.split("\n")
         self._partial = lines.pop()
+        if len(self._partial) > PARTIAL_LINE_MAX:
+            # output that never ends its line must not grow without bound
+            lines.append(self._partial)
+            self._partial = ""
         log = self.query_one(RichLog)
         for line in lines:
             log.write(Text.from_ansi(sanitize(line)))
