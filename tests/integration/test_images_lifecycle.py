@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -237,6 +238,84 @@ async def test_push_then_pull_show_per_layer_progress(docker_client, images, reg
         assert history_length(docker_client, reference) == layers
         await pilot.press("escape")
         await wait_for(pilot, lambda: row_for(images_pane(app), reference), timeout=5, what="pulled image listed")
+
+
+@pytest.fixture
+def auth_registry(tmp_path):
+    """A loopback registry that wants a user and password (htpasswd)."""
+    import shutil
+    import socket
+    import subprocess
+
+    import bcrypt
+
+    binary = shutil.which("docker-registry")
+    if binary is None:
+        pytest.fail("docker-registry is not installed; run the suite through scripts/test", pytrace=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "htpasswd").write_bytes(b"dtui:" + bcrypt.hashpw(b"s3cret-pw", bcrypt.gensalt()) + b"\n")
+    (tmp_path / "registry.yml").write_text(
+        "version: 0.1\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+        f"auth:\n  htpasswd:\n    realm: dtui-test\n    path: {tmp_path / 'htpasswd'}\n"
+    )
+    process = subprocess.Popen([binary, "serve", str(tmp_path / "registry.yml")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
+            except urllib.error.HTTPError:  # 401: up, and asking for credentials
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("the authenticated registry did not start", pytrace=False)
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_push_uses_the_credentials_of_the_docker_config(docker_client, build_image, auth_registry, tmp_path, monkeypatch):
+    import base64
+    import json
+
+    reference = f"{auth_registry}/dtui-test/{unique('auth')}:1"
+    build_image(reference, [f"RUN echo {uuid.uuid4().hex} > /secret-layer"])
+    config_dir = tmp_path / "docker-config"
+    config_dir.mkdir()
+    monkeypatch.setenv("DOCKER_CONFIG", str(config_dir))
+    app = create_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_images(pilot, app)
+        await select_image(pilot, app, reference)
+        # not logged in: the registry refuses, and the screen says what to do
+        await pilot.press("U")
+        await screen_of(pilot, app, "PushForm")
+        await pilot.press("enter")
+        push = await screen_of(pilot, app, "TransferScreen")
+        await wait_for(pilot, lambda: push.outcome, timeout=30, what="refused push")
+        assert push.outcome == "failed"
+        assert push.error.startswith("Authentication required (docker login"), push.error
+        await pilot.press("escape")
+
+        # `docker login` writes this; dtui reads it at the moment of the push
+        token = base64.b64encode(b"dtui:s3cret-pw").decode()
+        (config_dir / "config.json").write_text(json.dumps({"auths": {auth_registry: {"auth": token}}}))
+        await pilot.press("U")
+        await screen_of(pilot, app, "PushForm")
+        await pilot.press("enter")
+        push = await screen_of(pilot, app, "TransferScreen")
+        await wait_for(pilot, lambda: push.outcome, timeout=60, what="push with credentials")
+        assert push.outcome == "done", push.error
+    request = urllib.request.Request(f"http://{reference.split('/', 1)[0]}/v2/{reference.split('/', 1)[1].rsplit(':', 1)[0]}/tags/list")
+    request.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert b'"1"' in response.read()
 
 
 async def test_pull_errors_are_shown_plainly(registry):
