@@ -204,3 +204,27 @@ async def test_prune_cancelled_deletes_nothing(docker_client, run_container):
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen", what="back")
         await pilot.pause(0.5)
         assert docker_client.containers.get(stopped.id).status == "exited"
+
+
+async def test_events_log_stops_following_while_the_user_reads_back(docker_client):
+    from tui.docker.events import DockerEvent
+
+    app = create_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _open(pilot, app, "e")
+        log = pane.query_one("#system-events-log")
+        for index in range(100):
+            pane.on_daemon_event(DockerEvent("container", "start", f"{index:064x}", f"c{index}", 0))
+        await pilot.pause(0.3)
+        assert log.is_vertical_scroll_end
+        log.scroll_home(animate=False)
+        await pilot.pause(0.1)
+        pane.on_daemon_event(DockerEvent("container", "stop", "f" * 64, "late", 0))
+        await pilot.pause(0.3)
+        assert log.scroll_y == 0
+        log.scroll_end(animate=False)
+        await pilot.pause(0.1)
+        pane.on_daemon_event(DockerEvent("container", "stop", "e" * 64, "later", 0))
+        await pilot.pause(0.3)
+        assert log.is_vertical_scroll_end
+        assert "later" in screen_text(app)

@@ -311,6 +311,22 @@ class EventsFilter(Input):
             pane.clear_filter()
 
 
+class EventsLog(RichLog):
+    """The events log: follows new events only while the user is at the
+    bottom, so reading further up is not interrupted by a busy daemon."""
+
+    following = True
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # our own scroll_end lands on the bottom; only the user moves away
+        self.following = new_value >= self.max_scroll_y
+
+    def clear(self) -> EventsLog:
+        self.following = True
+        return super().clear()
+
+
 class SystemPane(WorkerErrors, Vertical):
     pane_id: ClassVar[str] = "system"
     title: ClassVar[str] = "System"
@@ -362,7 +378,7 @@ class SystemPane(WorkerErrors, Vertical):
                 with Vertical(id="system-events", classes="system-section"):
                     yield Static(id="system-events-title")
                     yield EventsFilter(placeholder="/ filter events (type, action, name, id; words AND)", id="system-events-filter")
-                    yield RichLog(max_lines=EVENTS_KEPT, min_width=20, wrap=False, markup=False, auto_scroll=True, id="system-events-log")
+                    yield EventsLog(max_lines=EVENTS_KEPT, min_width=20, wrap=False, markup=False, auto_scroll=True, id="system-events-log")
         yield Static(id="system-status", classes="pane-status")
 
     def on_mount(self) -> None:
@@ -490,7 +506,8 @@ class SystemPane(WorkerErrors, Vertical):
                 self._container_names.clear()
             self._container_names[event.id] = event.name
         if event_matches(event, self.filter_text, self._container_names):
-            self.query_one(RichLog).write(event_line(event, self._container_names))
+            log = self.query_one(EventsLog)
+            log.write(event_line(event, self._container_names), scroll_end=log.following)
             self._shown_events = min(self._shown_events + 1, EVENTS_KEPT)
         self._update_events_title()
 

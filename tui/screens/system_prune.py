@@ -39,10 +39,10 @@ class SystemPruneScreen(ModalScreen["bool | None"]):
         self._render_statement()
 
     def statement(self) -> Text:
-        text = Text("This will remove:\n")
+        text = Text("This will remove:")
         for line in system_prune_statement(self.api_version, volumes=self.volumes):
             style = "bold red" if "volumes" in line else ""
-            text.append(f"  - {line}\n", style=style)
+            text.append(f"\n  - {line}", style=style)
         return text
 
     def _render_statement(self) -> None:
