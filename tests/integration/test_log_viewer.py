@@ -341,8 +341,8 @@ async def test_closing_the_view_stops_the_stream(run_container):
 async def test_project_logs_are_merged_with_names(run_container, session_token):
     project = f"dtui-lv-{session_token}"
     labels = {COMPOSE_PROJECT: project}
-    web = run_container(command=["sh", "-c", "while :; do echo from web; sleep 0.1; done"], labels=labels, name="web")
-    db = run_container(command=["sh", "-c", "while :; do echo from db >&2; sleep 0.1; done"], labels=labels, name="db")
+    web = run_container(command=["sh", "-c", "while :; do echo from web; sleep 0.1; done"], labels=labels, name_suffix="web")
+    db = run_container(command=["sh", "-c", "while :; do echo from db >&2; sleep 0.1; done"], labels=labels, name_suffix="db")
     app = create_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: db.id in containers_pane(app).table.keys, what="db row")

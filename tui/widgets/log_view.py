@@ -34,6 +34,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -180,6 +181,33 @@ class LogView(ScrollView, can_focus=True):
         self._page_lines = 0
         self._programmatic_scroll = 0
 
+    # -- keys --------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run this key's binding now, in the order keys were typed.
+
+        Textual sends every key of a burst (a paste, keys batched over SSH) to
+        the widget focused when the burst arrived, and runs bindings only after
+        the key has bubbled up to the app. So after ``/`` opened the search
+        box, the text typed with it would still reach this view and be lost.
+        Running the binding here moves the focus before the next key is
+        handled; keys that arrive after the focus moved are passed on to the
+        newly focused widget.
+        """
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            event.stop()
+            event.prevent_default()
+            await self.app.run_action(active.binding.action, active.node)
+            return
+        await super()._on_key(event)
+
     # -- what is shown ---------------------------------------------------
 
     def set_source(self, spool: LogSpool | None, *, names: Sequence[str] = ()) -> None:
@@ -202,7 +230,6 @@ class LogView(ScrollView, can_focus=True):
         top = self.top_spool_index()
         self.line_filter = line_filter
         self._count = len(line_filter.indices) if line_filter is not None else (len(self.spool) if self.spool else 0)
-        self._count_at_pause = self._count
         self._cache.clear()
         self._sync(keep_top=top)
 
@@ -224,8 +251,10 @@ class LogView(ScrollView, can_focus=True):
 
     @property
     def pending(self) -> int:
-        """Lines that arrived since following paused."""
-        return 0 if self.following else max(0, self._count - self._count_at_pause)
+        """Lines that arrived in the log since following paused."""
+        if self.following or self.spool is None or self.spool.closed:
+            return 0
+        return max(0, len(self.spool) - self._count_at_pause)
 
     def spool_index(self, shown: int) -> int:
         return int(self.line_filter.indices[shown]) if self.line_filter is not None else shown
@@ -274,7 +303,8 @@ class LogView(ScrollView, can_focus=True):
     def pause(self) -> None:
         if self.following:
             self.following = False
-            self._count_at_pause = self._count
+            # Counted in the log's lines, matching a filter or not.
+            self._count_at_pause = len(self.spool) if self.spool is not None and not self.spool.closed else 0
             self.post_message(self.FollowChanged(self))
 
     def action_follow(self) -> None:
