@@ -43,6 +43,7 @@ from tui.docker.errors import describe_error
 
 #: Large reads: the daemon's TTY stream arrives in chunks of up to 32 KiB.
 READ_SIZE = 65536
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 #: How long to wait for the daemon to record a process's exit after EOF.
 EXIT_WAIT = 3.0
 
@@ -114,6 +115,7 @@ class _SocketChannel(TerminalChannel):
         self._sock: Any = None
         self._hijacked: Any = None
         self._closed = threading.Event()
+        self._eof_pending = False
 
     def _adopt(self, hijacked: Any) -> None:
         self._hijacked = hijacked
@@ -125,10 +127,30 @@ class _SocketChannel(TerminalChannel):
         self._sock = sock
 
     def recv(self) -> bytes:
-        if self._closed.is_set():
+        if self._closed.is_set() or self._eof_pending:
             return b""
+        sock = self._sock
         try:
-            return self._sock.recv(READ_SIZE)
+            data = sock.recv(READ_SIZE)
+            # The daemon writes a TTY stream in small pieces; taking all that
+            # is already waiting in one go keeps a flood from costing a
+            # feed per piece once the reader falls behind.
+            if data and _DONTWAIT and isinstance(sock, socket.socket):
+                parts = [data]
+                size = len(data)
+                while size < READ_SIZE:
+                    try:
+                        more = sock.recv(READ_SIZE - size, _DONTWAIT)
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    if not more:
+                        self._eof_pending = True
+                        break
+                    parts.append(more)
+                    size += len(more)
+                if len(parts) > 1:
+                    data = b"".join(parts)
+            return data
         except OSError:
             if self._closed.is_set():
                 return b""
@@ -275,7 +297,8 @@ class ExecChannel(_SocketChannel):
             list(self.command),
             stdin=True,
             tty=True,
-            environment={"TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)},
+            # No COLUMNS/LINES: they would override the TTY size after a resize.
+            environment={"TERM": "xterm-256color"},
             user=self.options.user,
             workdir=self.options.workdir or None,
         )
@@ -474,6 +497,8 @@ class TerminalSession:
         self._typed_tail = b""
         self.detach_typed = False
         self._closing = threading.Event()
+        self._close_started = threading.Event()
+        self._fully_closed = threading.Event()
         self._outbox: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._reader: threading.Thread | None = None
         self._writer: threading.Thread | None = None
@@ -491,7 +516,7 @@ class TerminalSession:
 
     def send(self, data: bytes) -> None:
         """Queue typed bytes (never blocks)."""
-        if not data or self._closing.is_set():
+        if not data or self._close_started.is_set():
             return
         if self._daemon_detaches and self._detach:
             # The daemon acts on the sequence; noticing it here lets the
@@ -505,19 +530,38 @@ class TerminalSession:
     def resize(self, columns: int, lines: int) -> None:
         self._outbox.put(("resize", (columns, lines)))
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Send what was typed (the detach keys, say), then close the connection and join the threads."""
+    def close(self) -> None:
+        """End the session without blocking the caller.
+
+        A closer thread lets the writer send what was already typed (the
+        detach keys, say), then closes the connection, which wakes the reader,
+        and joins both threads; `wait_closed` waits for all of that.
+        """
+        if self._close_started.is_set():
+            return
+        self._close_started.set()
         self._outbox.put(("stop", None))
-        if self._writer is not None and self._writer is not threading.current_thread():
-            self._writer.join(min(timeout, 1.0))
-        self._closing.set()
-        self.channel.close()
-        for thread in (self._reader, self._writer):
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout)
-        release = getattr(self.channel, "release", None)
-        if release is not None and not (self._reader and self._reader.is_alive()):
-            release()
+        closer = threading.Thread(target=self._shut_down, name="terminal-close", daemon=True)
+        closer.start()
+
+    def _shut_down(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.join(1.0)
+            self._closing.set()
+            self.channel.close()
+            for thread in (self._reader, self._writer):
+                if thread is not None:
+                    thread.join(2.0)
+            release = getattr(self.channel, "release", None)
+            if release is not None and not (self._reader is not None and self._reader.is_alive()):
+                release()
+        finally:
+            self._fully_closed.set()
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until `close` has closed the connection and joined the threads."""
+        return self._fully_closed.wait(timeout)
 
     @property
     def alive(self) -> bool:
@@ -561,19 +605,19 @@ class TerminalSession:
                 data = channel.recv()
                 if not data:
                     break
-                if self.detach_typed or self._closing.is_set():
+                if self.detach_typed or self._close_started.is_set():
                     # Leaving: the rest of a flood is never drawn.
                     continue
                 self.bytes_read += len(data)
                 replies = sink(data)
                 if replies and channel.interactive:
                     self._outbox.put(("data", replies))
-            if self._closing.is_set():
+            if self._close_started.is_set():
                 end = SessionEnd("closed")
             else:
                 end = channel.finished(self.detach_typed)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
-            if self._closing.is_set():
+            if self._close_started.is_set():
                 end = SessionEnd("closed")
             else:
                 end = SessionEnd("lost", detail=describe_error(exc))

@@ -141,7 +141,7 @@ class TerminalScreen(Screen[None]):
         return f"detached from {name} (still running; the exec'd shell stays until it exits or the container stops)"
 
     @on(TerminalView.DetachRequested)
-    def _detach(self) -> None:
+    def _detach_requested(self) -> None:
         self._leave(self._detached_text())
 
     @on(TerminalView.Dismissed)

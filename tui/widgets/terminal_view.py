@@ -32,6 +32,8 @@ from tui.workers import WorkerErrors
 
 #: Redraws per second at most; a flood shows its latest frame, not every one.
 FRAME_RATE = 40
+#: Bytes fed to the emulator under one hold of its lock.
+FEED_SLICE = 16384
 #: Scrollback kept per terminal, in lines.
 HISTORY = 5000
 
@@ -96,17 +98,17 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         self._matcher = None if daemon_detaches else DetachMatcher(detach_sequence)
         self._leave_matcher = DetachMatcher(detach_sequence)
         self._started = False
-        self._timer: Timer | None = None
+        self._frame_timer: Timer | None = None
         self._shown = (0, "")
 
     # -- lifecycle -------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(1 / FRAME_RATE, self._draw_frame)
+        self._frame_timer = self.set_interval(1 / FRAME_RATE, self._draw_frame)
 
     def on_unmount(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+        if self._frame_timer is not None:
+            self._frame_timer.stop()
         self.close()
 
     def close(self) -> None:
@@ -158,7 +160,13 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
     def _consume_output(self, data: bytes) -> bytes:
         """Reader thread: the emulator takes the bytes; its answers go back to the program."""
         emulator = self.emulator
-        emulator.feed(data)
+        if len(data) <= FEED_SLICE:
+            emulator.feed(data)
+        else:
+            # The emulator's lock is held for a whole feed: slices keep the
+            # event loop's wait for it (to draw a line) short during a flood.
+            for start in range(0, len(data), FEED_SLICE):
+                emulator.feed(data[start : start + FEED_SLICE])
         return emulator.pending_replies()
 
     def _session_ended(self, end: SessionEnd) -> None:
