@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from rich.text import Text
@@ -136,14 +135,8 @@ class NetworksPane(ResourcePane[NetworkRow]):
                 return
             self.dtui.run_task(
                 f"create network {request.name}",
-                functools.partial(
-                    ops.create_network,
-                    self.dtui.service.api,
-                    request.name,
-                    request.driver,
-                    request.subnet,
-                    request.gateway,
-                    request.internal,
+                lambda: ops.create_network(
+                    self.dtui.service.api, request.name, request.driver, request.subnet, request.gateway, request.internal
                 ),
                 success=f"Network {request.name} created.",
                 on_result=self._select_later,
@@ -173,7 +166,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
             body,
             lambda: self.dtui.run_task(
                 f"remove network {name}",
-                functools.partial(ops.remove_network, self.dtui.service.api, row),
+                lambda: ops.remove_network(self.dtui.service.api, row),
                 success=f"Network {name} removed.",
             ),
         )
@@ -203,7 +196,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
                 lambda cid: self._connect(row, cid, {c.id: c.name for c in containers}),
             )
 
-        self.dtui.run_task("list containers", container_ops.list_containers, self.dtui.service.api, on_result=choose, quiet=True)
+        self.dtui.run_task("list containers", lambda: container_ops.list_containers(self.dtui.service.api), on_result=choose, quiet=True)
 
     def _connect(self, row: NetworkRow, container_id: str | None, names: dict[str, str]) -> None:
         if not container_id:
@@ -211,7 +204,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
         name = safe_text(names.get(container_id, container_id[:12]))
         self.dtui.run_task(
             f"connect {name}",
-            functools.partial(ops.connect, self.dtui.service.api, row.id, container_id),
+            lambda: ops.connect(self.dtui.service.api, row.id, container_id),
             success=f"{name} connected to {safe_text(row.name)}.",
         )
 
@@ -233,7 +226,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
             name = safe_text(names.get(container_id, container_id[:12]))
             self.dtui.run_task(
                 f"disconnect {name}",
-                functools.partial(ops.disconnect, self.dtui.service.api, row.id, container_id),
+                lambda: ops.disconnect(self.dtui.service.api, row.id, container_id),
                 success=f"{name} disconnected from {safe_text(row.name)}.",
             )
 
@@ -252,7 +245,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
             f"Deletes all networks not used by at least one container:\n{names}",
             lambda: self.dtui.run_task(
                 "prune networks",
-                functools.partial(ops.prune_networks, self.dtui.service.api),
+                lambda: ops.prune_networks(self.dtui.service.api),
                 success=self._pruned,
             ),
         )

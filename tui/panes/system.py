@@ -9,7 +9,6 @@ left, disk usage above the events on the right.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -579,11 +578,18 @@ class SystemPane(WorkerErrors, Vertical):
                 return
             self.dtui.run_task(
                 "system prune",
-                functools.partial(ops.system_prune, self.dtui.service.api, volumes=volumes),
+                lambda: ops.system_prune(self.dtui.service.api, volumes=volumes),
                 on_result=self._pruned,
             )
 
-        self.app.push_screen(SystemPruneScreen(str(self.dtui.service.api.api_version)), answered)
+        # the wording for volumes depends on the API version; asking for it
+        # may reconnect, so it is done off the event loop
+        self.dtui.run_task(
+            "system prune",
+            lambda: str(self.dtui.service.api.api_version),
+            on_result=lambda version: self.app.push_screen(SystemPruneScreen(version), answered),
+            quiet=True,
+        )
 
     def _pruned(self, result: ops.SystemPruneResult) -> None:
         self.last_prune = prune_summary(result)

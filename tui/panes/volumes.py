@@ -3,7 +3,6 @@ volume, and create / remove / prune / inspect."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from rich.text import Text
@@ -45,6 +44,8 @@ class VolumesPane(ResourcePane[VolumeRow]):
         SortSpec("driver", lambda v: (v.driver, v.name.lower())),
     )
 
+    _api_version = ""
+
     BINDINGS = [
         Binding("i", "inspect", "Inspect"),
         Binding("n", "create", "New"),
@@ -55,6 +56,9 @@ class VolumesPane(ResourcePane[VolumeRow]):
 
     # --- data ------------------------------------------------------------
     def fetch(self, api: Any) -> list[VolumeRow]:
+        # what prune deletes depends on the API version; noted here, on the
+        # worker thread, so no action has to ask the daemon on the event loop
+        self._api_version = str(api.api_version)
         return ops.list_volumes(api)
 
     def item_key(self, item: VolumeRow) -> str:
@@ -128,7 +132,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
                 return
             self.dtui.run_task(
                 f"create volume {request.name or '(anonymous)'}",
-                functools.partial(ops.create_volume, self.dtui.service.api, request.name, request.driver, request.labels),
+                lambda: ops.create_volume(self.dtui.service.api, request.name, request.driver, request.labels),
                 success=lambda name: f"Volume {safe_text(name)} created.",
                 on_result=self._select_later,
             )
@@ -154,7 +158,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
             body,
             lambda: self.dtui.run_task(
                 f"remove volume {name}",
-                functools.partial(ops.remove_volume, self.dtui.service.api, row.name, force=force),
+                lambda: ops.remove_volume(self.dtui.service.api, row.name, force=force),
                 success=f"Volume {name} removed.",
             ),
         )
@@ -162,7 +166,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
     def action_prune(self) -> None:
         if not self.dtui.check_writable("pruning volumes"):
             return
-        api_version = str(self.dtui.service.api.api_version)
+        api_version = self._api_version
         doomed = ops.prune_candidates(self.items, api_version)
         if not doomed:
             scope = "unused volumes" if ops.prune_removes_named(api_version) else "unused anonymous volumes"
@@ -175,7 +179,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
             f"Deletes all {scope} not used by at least one container, with their data:\n{names}",
             lambda: self.dtui.run_task(
                 "prune volumes",
-                functools.partial(ops.prune_volumes, self.dtui.service.api),
+                lambda: ops.prune_volumes(self.dtui.service.api),
                 success=self._pruned,
             ),
         )
