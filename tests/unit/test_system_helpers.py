@@ -184,3 +184,16 @@ def test_info_warnings_are_shown_first() -> None:
     console.print(render_overview(SystemOverview("7.1.0", "1.41", {"Version": "27.0"}, info)))
     text = console.export_text()
     assert text.index("WARNING: No swap limit support") < text.index("Client")
+
+
+def test_volume_and_network_filters() -> None:
+    from tui.panes.networks import network_matches
+    from tui.panes.volumes import volume_matches
+
+    used = _volume("pgdata", users=1)
+    assert volume_matches(used, "PGD") and volume_matches(used, "c0")
+    assert not volume_matches(used, "unused")
+    assert volume_matches(_volume("cache"), "unused")
+    row = NetworkRow.from_inspect(NETWORK)
+    assert network_matches(row, "10.9.0.3") and network_matches(row, "api") and network_matches(row, "ccccc")
+    assert not network_matches(row, "overlay")

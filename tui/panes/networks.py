@@ -56,6 +56,10 @@ class NetworksPane(ResourcePane[NetworkRow]):
         Binding("x", "prune", "Prune"),
     ]
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.filter_input.placeholder = "/ to filter (name, id, driver, subnet, container, address)"
+
     # --- data ------------------------------------------------------------
     def fetch(self, api: Any) -> list[NetworkRow]:
         return ops.list_networks(api)

@@ -54,6 +54,10 @@ class VolumesPane(ResourcePane[VolumeRow]):
         Binding("x", "prune", "Prune unused"),
     ]
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.filter_input.placeholder = "/ to filter (name, driver, container, label, unused)"
+
     # --- data ------------------------------------------------------------
     def fetch(self, api: Any) -> list[VolumeRow]:
         # what prune deletes depends on the API version; noted here, on the
