@@ -641,6 +641,7 @@ async def test_run_form_bad_input_shows_an_error_and_keeps_every_value(docker_cl
         assert app.screen is form
         assert message in form.error_text
         assert {key: form.value(key) for key in values} == values
+        assert app.focused is form.query_one(f"#f-{field}")  # the cursor goes to the bad field
     assert {c["Id"] for c in docker_client.api.containers(all=True)} == before
 
 

@@ -144,6 +144,15 @@ class ImageForm(WorkerErrors, ModalScreen[Any]):
     def submit(self) -> None:
         raise NotImplementedError
 
+    def check_fields(self, parsers: dict[str, Callable[[str], object]]) -> None:
+        """Run each field through its parser; the first bad one gets the focus."""
+        for key, parse in parsers.items():
+            try:
+                parse(self.value(key))
+            except InvalidInput:
+                self.query_one(f"#f-{key}").focus()
+                raise
+
     def run_call(self, label: str, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run ``call`` on a thread; its failure lands under the fields."""
         self.busy = True
@@ -244,6 +253,16 @@ class RunForm(ImageForm):
         ]
 
     def submit(self) -> None:
+        self.check_fields(
+            {
+                "name": image_ops.parse_container_name,
+                "command": image_ops.parse_command,
+                "restart": image_ops.parse_restart_policy,
+                "ports": image_ops.parse_ports,
+                "env": image_ops.parse_env,
+                "volumes": image_ops.parse_volumes,
+            }
+        )
         interactive = bool(self.value("interactive"))
         spec = image_ops.build_run_spec(
             self.image,
