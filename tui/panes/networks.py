@@ -81,11 +81,13 @@ class NetworksPane(ResourcePane[NetworkRow]):
     def columns_for_width(self, width: int) -> list[Column]:
         usable = width - 2
         if width < 120:
-            name = 19 + (width - 80) // 4
-            fixed = [Column("driver", "DRIVER", 7), Column("subnet", "SUBNET", 15)]
+            # SUBNET fits any IPv4 CIDR: a cut-off prefix length would read
+            # as a different network
+            name = 16 + (width - 80) // 4
+            fixed = [Column("driver", "DRIVER", 7), Column("subnet", "SUBNET", 18)]
             rest = max(10, usable - name - sum(c.width or 0 for c in fixed) - 2 * 4)
             return [Column("name", "NAME", name), *fixed, Column("containers", "CONTAINERS", rest)]
-        fixed = [Column("id", "ID", 12), Column("driver", "DRIVER", 8), Column("subnet", "SUBNET", 15), Column("gateway", "GATEWAY", 13)]
+        fixed = [Column("id", "ID", 12), Column("driver", "DRIVER", 8), Column("subnet", "SUBNET", 18), Column("gateway", "GATEWAY", 15)]
         if width >= 150:
             fixed = [*fixed[:2], Column("scope", "SCOPE", 6), *fixed[2:], Column("created", "CREATED", 14)]
         spare = usable - sum(c.width or 0 for c in fixed) - 2 * (len(fixed) + 2)
