@@ -308,9 +308,13 @@ _dtui_start_slot() {
     local owner=$1 base=$DTUI_REPO/.test-daemon slot dir="" rc
     _dtui_lock
     for ((slot = 0; slot < _DTUI_SLOTS; slot++)); do
-        if ! _dtui_slot_taken "$base/slot$slot"; then
-            dir=$base/slot$slot
-            break
+        _dtui_slot_taken "$base/slot$slot" && continue
+        [[ -z $dir ]] && dir=$base/slot$slot
+        # A daemon whose run was killed before it could stop it goes now.
+        _dtui_slot_vars "$base/slot$slot"
+        if _dtui_dockerd_pid >/dev/null || _dtui_registry_pid >/dev/null; then
+            _dtui_say "stopping a daemon left running in $_d_dir"
+            _dtui_stop_slot quiet
         fi
     done
     if [[ -z $dir ]]; then
@@ -320,7 +324,7 @@ _dtui_start_slot() {
     fi
     mkdir -p "$dir"
     _dtui_slot_vars "$dir"
-    # Whatever an earlier, killed run left in this slot goes first.
+    # Leftovers of a killed run (bridge, mounts, rules) go first.
     _dtui_stop_slot quiet
     if [[ $owner == detached ]]; then
         echo detached >"$dir/owner"
