@@ -15,7 +15,7 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -218,7 +218,7 @@ def parse_port(spec: str) -> list[PortBinding]:
         return [PortBinding(port, proto, ip, "") for port in container_ports]
     host_ports = _port_range(host, "host port", spec)
     if len(host_ports) == len(container_ports):
-        return [PortBinding(c, proto, ip, str(h)) for c, h in zip(container_ports, host_ports)]
+        return [PortBinding(c, proto, ip, str(h)) for c, h in zip(container_ports, host_ports, strict=True)]
     if len(container_ports) == 1:
         # a host range for one container port: the daemon picks one of them
         return [PortBinding(container_ports[0], proto, ip, host)]
@@ -419,10 +419,8 @@ def run_container(api: docker.APIClient, spec: RunSpec) -> RunResult:
     try:
         api.start(container_id)
     except Exception:
-        try:
+        with suppress(Exception):  # the start error is the one to report
             api.remove_container(container_id, force=True)
-        except Exception:
-            pass
         raise
     name = spec.name or str(api.inspect_container(container_id).get("Name", "")).lstrip("/")
     return RunResult(container_id, name, tuple(created.get("Warnings") or ()))
@@ -572,20 +570,14 @@ class StreamControl:
 def _shut(response: Any) -> None:
     raw = getattr(response, "raw", None)
     sock = None
-    try:
+    with suppress(AttributeError):
         # requests -> urllib3 -> http.client -> socket.SocketIO -> socket
         sock = raw._fp.fp.raw._sock  # type: ignore[union-attr]
-    except AttributeError:
-        pass
     if sock is not None:
-        try:
+        with suppress(OSError):  # already closed by the other side
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    try:
+    with suppress(Exception):  # closing is best effort; the socket is down
         response.close()
-    except Exception:
-        pass
 
 
 def _stream_events(control: StreamControl, stream: Iterator[Any]) -> Iterator[dict[str, Any]]:

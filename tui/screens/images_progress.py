@@ -11,7 +11,6 @@ import time
 from collections import deque
 from typing import Any
 
-from rich.console import Group
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
