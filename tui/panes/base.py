@@ -7,6 +7,7 @@ key, filter, sort and draw them, and which event types make it dirty.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -18,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from tui.docker.errors import is_connection_problem
 from tui.messages import ItemsListed
 from tui.widgets.keyed_table import KeyedTable, RowCells
 from tui.workers import WorkerErrors
@@ -88,6 +90,11 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         self._loaded = False
         self._columns: list[Column] = []
         self._status_text = ""
+        # cells drawn for each key since the last fetch: filtering and
+        # sorting 1,000 rows reuse them instead of drawing 6,000 cells a key
+        self._row_cells: dict[str, RowCells] = {}
+        self._refresh_pending = False
+        self._next_refresh_at = 0.0
 
     @property
     def dtui(self) -> DtuiApp:
@@ -130,9 +137,14 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         return self.query_one(FilterInput)
 
     def on_mount(self) -> None:
-        self.set_interval(1 / REFRESH_HZ, self._refresh_if_dirty)
         self.set_interval(SAFETY_POLL_SECONDS, self.mark_dirty)
         self._rebuild_columns(self.size.width or self.app.size.width)
+        self._refresh_if_dirty()
+
+    def on_show(self) -> None:
+        # a hidden pane stayed dirty; it catches up when shown
+        if self._dirty:
+            self._schedule_refresh()
 
     def on_resize(self) -> None:
         self._rebuild_columns(self.size.width)
@@ -142,6 +154,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         if columns == self._columns:
             return
         self._columns = columns
+        self._row_cells = {}
         table = self.table
         key = table.current_key
         table.clear(columns=True)
@@ -156,10 +169,28 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     # --- refresh ---------------------------------------------------------
     def mark_dirty(self) -> None:
         self._dirty = True
+        self._schedule_refresh()
+
+    def _schedule_refresh(self, at_least: float = 0.0) -> None:
+        # Leading-edge throttle: the first change is fetched at once, later
+        # ones wait for the 1/REFRESH_HZ slot after it. A timer exists only
+        # while something is due, so an idle app does not wake ten times a
+        # second per pane.
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            delay = max(at_least, self._next_refresh_at - time.monotonic())
+            if delay > 0:
+                self.set_timer(delay, self._refresh_due, name="refresh")
+            else:
+                self.call_later(self._refresh_due)
+
+    def _refresh_due(self) -> None:
+        self._refresh_pending = False
+        self._refresh_if_dirty()
 
     def on_daemon_event(self, event: DockerEvent) -> None:
         if self.wants_event(event):
-            self._dirty = True
+            self.mark_dirty()
             # a list fetched while the daemon is still applying a change can
             # be one step behind the event: look once more a moment later
             if not self._follow_up_pending:
@@ -168,20 +199,34 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
 
     def _follow_up(self) -> None:
         self._follow_up_pending = False
-        self._dirty = True
+        self.mark_dirty()
 
     def _refresh_if_dirty(self) -> None:
-        # hidden panes stay dirty and catch up when shown
-        if self._dirty and not self._fetching and self.display and self.dtui.connected:
+        # hidden panes stay dirty and catch up when shown. Before the event
+        # stream has connected (connected is None) the list is tried anyway:
+        # waiting for it cost the first paint a ping, an /events round trip
+        # and a tick.
+        if self._dirty and self._fetching:
+            # the fetch in flight may predate the change: look again after it
+            self._schedule_refresh(at_least=1 / REFRESH_HZ)
+            return
+        if self._dirty and self.display and self.dtui.connected is not False:
             self._dirty = False
             self._fetching = True
-            self._fetch_worker()
+            self._next_refresh_at = time.monotonic() + 1 / REFRESH_HZ
+            self._fetch_worker(first_try=self.dtui.connected is None)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _fetch_worker(self) -> None:
+    def _fetch_worker(self, first_try: bool = False) -> None:
         try:
             items = self.fetch(self.dtui.service.api)
             self.post_message(ItemsListed(self.pane_id, items))
+        except Exception as exc:
+            if not (first_try and is_connection_problem(exc)):
+                raise
+            # the event stream owns the connection state: it reports why the
+            # daemon is unreachable and marks every pane dirty once it is back
+            self._dirty = True
         finally:
             self._fetching = False
 
@@ -191,8 +236,12 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         message.stop()
         self.items = list(message.items)
         self._by_key = {self.item_key(item): item for item in self.items}
+        self._row_cells = {}
         self._loaded = True
         self.render_rows()
+        if self._dirty:
+            # something changed while this list was being fetched
+            self._schedule_refresh()
 
     def action_reload(self) -> None:
         self.mark_dirty()
@@ -211,9 +260,16 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         visible = [item for item in self.items if self.item_matches(item, needle)] if needle else list(self.items)
         self._visible = self.sorted_items(visible)
         column_keys = [c.key for c in self._columns]
-        rows: list[tuple[str, RowCells]] = [
-            (self.item_key(item), tuple(self.cell(item, key) for key in column_keys)) for item in self._visible
-        ]
+        drawn = self._row_cells
+        rows: list[tuple[str, RowCells]] = []
+        for item in self._visible:
+            key = self.item_key(item)
+            cells = drawn.get(key)
+            if cells is None:
+                # plain strings become Text here, once: DataTable would read
+                # them as markup, and data from the daemon is never markup
+                cells = drawn[key] = tuple(Text(c) if isinstance(c, str) else c for c in (self.cell(item, column) for column in column_keys))
+            rows.append((key, cells))
         self.table.sync(rows)
         self._update_status()
 
