@@ -208,6 +208,8 @@ class PtyProcess:
         self._plain = bytearray()
         self._lock = threading.Lock()
         self._waiters: list[tuple[re.Pattern[bytes], threading.Event, list[float]]] = []
+        #: CPU seconds the program had used when each pattern appeared
+        self.cpu_at: dict[bytes, float] = {}
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -239,6 +241,9 @@ class PtyProcess:
                 for pattern, event, when in self._waiters:
                     if not event.is_set() and (pattern.search(self._output) or pattern.search(self._plain)):
                         when.append(now)
+                        ticks = proc_cpu_ticks(self.proc.pid)
+                        if ticks is not None:
+                            self.cpu_at[pattern.pattern] = ticks / CLK_TCK
                         event.set()
         self._closed.set()
 
@@ -304,9 +309,20 @@ def dtui_env() -> dict[str, str]:
 
 
 def wall_time(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+    return timed_run(argv, env)[0]
+
+
+def timed_run(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a command run to its end. CPU time is
+    what a machine busy with other work distorts least."""
     began = time.perf_counter()
-    subprocess.run(argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - began
+    proc = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - began
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, list(argv))
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def median(values: Iterable[float]) -> float:

@@ -149,7 +149,7 @@ async def run(count: int) -> tuple[list[Figure], dict[str, Any]]:
 
         # scrolling
         scroll: dict[str, list[float]] = {}
-        for key, times in (("down", 30), ("pagedown", 10), ("end", 1), ("pageup", 10), ("home", 1)):
+        for key, times in (("down", 30), ("pagedown", 10), ("ctrl+end", 1), ("pageup", 10), ("ctrl+home", 1)):
             for _ in range(times):
                 scroll.setdefault(key, []).append(await key_to_paint(pilot, probe, key))
         details["scroll_ms"] = scroll
@@ -233,7 +233,7 @@ async def run(count: int) -> tuple[list[Figure], dict[str, Any]]:
     unchanged = sum(e["unchanged_rows_touched"] for e in events.values())
     figures = [
         Figure(f"scroll key-to-paint, median ({len(all_scroll)} keys)", median(all_scroll), "ms", f"< {KEY_GOAL_MS:.0f}", median(all_scroll) < KEY_GOAL_MS),
-        Figure("scroll key-to-paint, worst", worst_scroll, "ms", f"< {KEY_GOAL_MS:.0f}", worst_scroll < KEY_GOAL_MS, "down/pagedown/end/pageup/home"),
+        Figure("scroll key-to-paint, worst", worst_scroll, "ms", f"< {KEY_GOAL_MS:.0f}", worst_scroll < KEY_GOAL_MS, "down, pagedown, ctrl+end, pageup, ctrl+home"),
         Figure(f"filter key-to-paint, median ({len(filter_values)} keys)", median(filter_values), "ms", f"< {KEY_GOAL_MS:.0f}", median(filter_values) < KEY_GOAL_MS),
         Figure("filter key-to-paint, worst", max(filter_values), "ms", f"< {KEY_GOAL_MS:.0f}", max(filter_values) < KEY_GOAL_MS, "typing a name, enter, escape back to all rows"),
         Figure("table sync, no change", details["no_change_sync"]["ms"], "ms", note=f"{details['no_change_sync']['rows']} rows"),
