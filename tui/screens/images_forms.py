@@ -49,9 +49,9 @@ class Field:
 class ImageForm(WorkerErrors, ModalScreen[Any]):
     """A modal form: fields, a note, an error line and a progress line.
 
-    Subclasses give ``FIELDS``-like rows via :meth:`fields` and implement
-    :meth:`submit` (validate, then act); raising :class:`InvalidInput`
-    there shows the message and keeps the form as it is.
+    Subclasses list their rows in :meth:`fields` and implement :meth:`submit`
+    (validate, then act); raising :class:`InvalidInput` there shows the
+    message and keeps the form as it is.
     """
 
     BINDINGS = [
@@ -157,10 +157,10 @@ class ImageForm(WorkerErrors, ModalScreen[Any]):
         """Run ``call`` on a thread; its failure lands under the fields."""
         self.busy = True
         self.show_progress(f"{label}…")
-        self._call_worker(label, call, done)
+        self._call_worker(call, done)
 
     @work(thread=True, exit_on_error=False, group="form")
-    def _call_worker(self, label: str, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _call_worker(self, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
         try:
             result = call()
         except image_ops.StreamCancelled:
