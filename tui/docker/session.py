@@ -608,8 +608,9 @@ class TerminalSession:
                 if self.detach_typed or self._close_started.is_set():
                     # Leaving: the rest of a flood is never drawn.
                     continue
-                self.bytes_read += len(data)
                 replies = sink(data)
+                # Counted once consumed: the bench times echoes by it.
+                self.bytes_read += len(data)
                 if replies and channel.interactive:
                     self._outbox.put(("data", replies))
             if self._close_started.is_set():

@@ -10,6 +10,8 @@ included), so ':', '?', 'q', Tab, Escape and Ctrl+C reach the container.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
 from textual import events, work
@@ -32,8 +34,10 @@ from tui.workers import WorkerErrors
 
 #: Redraws per second at most; a flood shows its latest frame, not every one.
 FRAME_RATE = 40
-#: Bytes fed to the emulator under one hold of its lock.
-FEED_SLICE = 16384
+#: Frames per second at most while a flood redraws most of the screen every frame.
+FLOOD_FRAME_RATE = 5
+#: Output per frame interval above which the terminal counts as flooded.
+FLOOD_BYTES = 32768
 #: Scrollback kept per terminal, in lines.
 HISTORY = 5000
 
@@ -100,10 +104,21 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         self._started = False
         self._frame_timer: Timer | None = None
         self._shown = (0, "")
+        #: The last frame's lines, drawn without waiting for the emulator.
+        self._frame: dict[int, Strip] = {}
+        #: Frames that redrew something (the flood test and the bench count them).
+        self.frames_drawn = 0
+        self.last_frame_at = 0.0
+        self._last_big_frame = 0.0
+        self._received = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake_pending = False
+        self._last_wake = 0.0
 
     # -- lifecycle -------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._frame_timer = self.set_interval(1 / FRAME_RATE, self._draw_frame)
 
     def on_unmount(self) -> None:
@@ -124,6 +139,7 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         if columns <= 0 or lines <= 0:
             return
         self.emulator.resize(columns, lines)
+        self._frame.clear()
         if not self._started:
             self._started = True
             self._connect(columns, lines)
@@ -159,15 +175,25 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
 
     def _consume_output(self, data: bytes) -> bytes:
         """Reader thread: the emulator takes the bytes; its answers go back to the program."""
+        # One feed per read (up to 64 KiB): the emulator is fastest on big
+        # runs, and the event loop takes its lock once per frame, so a hold
+        # of ~10 ms does not starve it.
         emulator = self.emulator
-        if len(data) <= FEED_SLICE:
-            emulator.feed(data)
-        else:
-            # The emulator's lock is held for a whole feed: slices keep the
-            # event loop's wait for it (to draw a line) short during a flood.
-            for start in range(0, len(data), FEED_SLICE):
-                emulator.feed(data[start : start + FEED_SLICE])
+        emulator.feed(data)
+        # An echo in a quiet terminal is drawn now rather than at the next
+        # tick; in a flood the timer's pace holds (one wake per frame at most).
+        loop = self._loop
+        now = time.perf_counter()
+        if loop is not None and not self._wake_pending and now - max(self.last_frame_at, self._last_wake) > 1 / FRAME_RATE:
+            self._wake_pending = True
+            self._last_wake = now
+            loop.call_soon_threadsafe(self._wake)
         return emulator.pending_replies()
+
+    def _wake(self) -> None:
+        self._wake_pending = False
+        if self.is_attached:
+            self._draw_frame()
 
     def _session_ended(self, end: SessionEnd) -> None:
         self.post_message(self.Ended(self, end))
@@ -175,13 +201,40 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
     # -- drawing -----------------------------------------------------------------
 
     def _draw_frame(self) -> None:
+        now = time.perf_counter()
+        session = self.session
+        received = session.bytes_read if session is not None else 0
+        flooding = received - self._received > FLOOD_BYTES
+        if flooding and now - self._last_big_frame < 1 / FLOOD_FRAME_RATE:
+            # Redrawing the whole screen costs the event loop (our Strips and
+            # the compositor) far more than a line or two, and in a flood
+            # that time is GIL taken from the reader feeding the emulator:
+            # while output pours in, full redraws come at a lower rate.
+            # Typing, vi or top never send that much per frame.
+            return
+        self._received = received
         emulator = self.emulator
-        dirty = emulator.take_dirty()
         width = self.size.width
+        frame = self._frame
+        # One hold of the emulator's lock per frame: the reader thread feeds
+        # under the same lock, and waiting for it once per line would let a
+        # flood starve the event loop.
+        with emulator.lock:
+            dirty = emulator.take_dirty()
+            lines = range(emulator.lines) if dirty.full else sorted(dirty)
+            if dirty.full:
+                frame.clear()
+            for y in lines:
+                frame[y] = emulator.render_line(y, width)
+            shown = (emulator.scroll_offset, emulator.title)
+        if lines:
+            self.frames_drawn += 1
+            self.last_frame_at = now
+        if len(lines) > emulator.lines // 2:
+            self._last_big_frame = now
         if dirty.full:
             self.refresh()
-        elif dirty:
-            lines = sorted(dirty)
+        elif lines:
             start = previous = lines[0]
             for y in lines[1:]:
                 if y != previous + 1:
@@ -189,13 +242,16 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
                     start = y
                 previous = y
             self.refresh(Region(0, start, width, previous - start + 1))
-        shown = (emulator.scroll_offset, emulator.title)
         if shown != self._shown:
             self._shown = shown
             self.post_message(self.Changed(self))
 
     def render_line(self, y: int) -> Strip:
-        return self.emulator.render_line(y, self.size.width)
+        width = self.size.width
+        strip = self._frame.get(y)
+        if strip is None or strip.cell_length != width:
+            strip = self._frame[y] = self.emulator.render_line(y, width)
+        return strip
 
     def on_focus(self) -> None:
         self.emulator.show_cursor = True
