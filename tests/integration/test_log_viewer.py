@@ -251,29 +251,34 @@ async def test_tail_and_since_presets_change_what_is_fetched(run_container):
 
 async def test_since_excludes_older_lines(run_container):
     # Lines written before the since point must not be fetched: the view asks
-    # the daemon, it does not filter locally. "since" is relative to now, so
-    # a preset is checked through the screen's own Preset.
+    # the daemon, it does not filter locally. The presets are relative to now,
+    # so the since point here is set just before the "late" line's own
+    # timestamp, four seconds after "early".
+    from datetime import datetime
+
     from tui.screens.logs import Preset
 
-    container = run_container(command=["sh", "-c", "echo early; sleep 3; echo late; sleep 600"])
-    await wait_thread(lambda: b"late" in container.logs(), timeout=15, what="both lines written")
+    container = run_container(command=["sh", "-c", "echo early; sleep 4; echo late; sleep 600"])
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         view = await open_logs(pilot, app, container)
-        await wait_for(pilot, lambda: view.shown_count == 2, what="both lines")
+        await wait_for(pilot, lambda: view.shown_count == 2, timeout=15, what="both lines")
+        late = view.spool.get(1)
+        assert late.text == "late"
+        stamp = datetime.fromisoformat(late.timestamp[:26].rstrip("Z") + "+00:00")
+        since = stamp.timestamp() - 1.0
         screen = app.screen
 
-        class TwoSeconds(Preset):
+        class JustBeforeLate(Preset):
             def since_seconds(self) -> float | None:
-                import time
+                return since
 
-                return time.time() - 2
-
-        screen.preset = TwoSeconds(tail="all", since="2s")
+        screen.preset = JustBeforeLate(tail="all", since="test")
         screen.action_reload()
         await wait_for(pilot, lambda: screen.follower.spool is view.spool and view.shown_count >= 1, what="refetch")
         await pilot.pause(0.5)
         assert shown_texts(view) == ["late"]
+        assert float(screen.follower.params["since"]) == pytest.approx(since)
 
 
 async def test_save_writes_every_line_and_reports_errors(run_container, tmp_path: Path):

@@ -304,7 +304,7 @@ class LogScreen(WorkerErrors, Screen):
         return text
 
     def update_status(self) -> None:
-        self.query_one("#log-status", Static).update(self.status_text())
+        self.query_one("#log-status", Static).update(self.status_text(), layout=False)
 
     def set_message(self, message: str, style: str = "") -> None:
         self.message = Text(safe_text(message), style=style)

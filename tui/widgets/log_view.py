@@ -138,6 +138,17 @@ def line_text(
     return text
 
 
+class _Rendered:
+    """A line's rendered rows, and its last row as shown (cropped, styled)."""
+
+    __slots__ = ("rows", "shown", "shown_key")
+
+    def __init__(self, rows: list[Strip]) -> None:
+        self.rows = rows
+        self.shown: Strip | None = None
+        self.shown_key: tuple[Any, ...] | None = None
+
+
 class LogView(ScrollView, can_focus=True):
     """The lines of a spool (or of a filter over it), following the end."""
 
@@ -175,11 +186,12 @@ class LogView(ScrollView, can_focus=True):
         self._name_width = 0
         self.labels: dict[str, str] = {}
         self._max_width = 0
-        self._cache: OrderedDict[tuple[Any, ...], list[Strip]] = OrderedDict()
+        self._cache: OrderedDict[tuple[Any, ...], _Rendered] = OrderedDict()
         self._page_key: tuple[Any, ...] | None = None
         self._page: list[Strip] = []
         self._page_lines = 0
         self._programmatic_scroll = 0
+        self._line_style: Style | None = None
 
     # -- keys --------------------------------------------------------------
 
@@ -338,7 +350,7 @@ class LogView(ScrollView, can_focus=True):
     def _scroll(self, *, x: float | None = None, y: float | None = None) -> None:
         self._programmatic_scroll += 1
         try:
-            self.scroll_to(x=x, y=y, animate=False, immediate=True)
+            self.scroll_to(x=x, y=y, animate=False, immediate=True, force=True)
         finally:
             self._programmatic_scroll -= 1
 
@@ -417,13 +429,16 @@ class LogView(ScrollView, can_focus=True):
 
     def _strips(self, shown: int, width: int) -> list[Strip]:
         """Rendered rows of shown line *shown* (one row unless wrapping), uncropped."""
+        return self._entry(shown, width).rows
+
+    def _entry(self, shown: int, width: int) -> _Rendered:
         spool_index = self.spool_index(shown)
         current = spool_index == self.current_match
         key = (spool_index, width if self.wrap else 0, self.wrap, self.timestamps, self.pattern, current)
-        strips = self._cache.get(key)
-        if strips is not None:
+        entry = self._cache.get(key)
+        if entry is not None:
             self._cache.move_to_end(key)
-            return strips
+            return entry
         assert self.spool is not None
         line = self.spool.get(spool_index)
         text = line_text(line, timestamps=self.timestamps, name_width=self._name_width, pattern=self.pattern, current=current, label=self.labels.get(line.container, ""))
@@ -437,10 +452,11 @@ class LogView(ScrollView, can_focus=True):
             if strips[0].cell_length > self._max_width:
                 self._max_width = strips[0].cell_length
                 self.call_after_refresh(self._grow_width)
-        self._cache[key] = strips
+        entry = _Rendered(strips)
+        self._cache[key] = entry
         if len(self._cache) > STRIP_CACHE_SIZE:
             self._cache.popitem(last=False)
-        return strips
+        return entry
 
     def _grow_width(self) -> None:
         if not self.wrap and self._max_width + 1 > self.virtual_size.width:
@@ -459,9 +475,17 @@ class LogView(ScrollView, can_focus=True):
             self._page_key = key
         return self._page
 
+    @property
+    def _base_style(self) -> Style:
+        # rich_style walks every ancestor's colours: once per style change,
+        # not once per row of every frame.
+        if self._line_style is None:
+            self._line_style = self.rich_style
+        return self._line_style
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        style = self.rich_style
+        style = self._base_style
         if self.spool is None or self.spool.closed or not self._count:
             return Strip.blank(width, style)
         scroll_x, scroll_y = self.scroll_offset
@@ -474,14 +498,22 @@ class LogView(ScrollView, can_focus=True):
             shown = scroll_y + y
             if shown >= self._count:
                 return Strip.blank(width, style)
-            strip = self._strips(shown, width)[0]
+            entry = self._entry(shown, width)
         except (ValueError, IndexError):
             # The spool closed under a last repaint (the view is going away).
             return Strip.blank(width, style)
-        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        # While following, each frame shows mostly the rows of the last one:
+        # the cropped, styled row is kept with the strip it came from.
+        key = (scroll_x, width, style)
+        if entry.shown_key != key:
+            entry.shown = entry.rows[0].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+            entry.shown_key = key
+        assert entry.shown is not None
+        return entry.shown
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._line_style = None
         self._cache.clear()
         self._page_key = None
 
