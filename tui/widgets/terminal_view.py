@@ -215,6 +215,8 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         self._received = received
         emulator = self.emulator
         width = self.size.width
+        if width <= 0:
+            return  # not laid out (or being removed): nothing to draw into
         frame = self._frame
         # One hold of the emulator's lock per frame: the reader thread feeds
         # under the same lock, and waiting for it once per line would let a
@@ -248,6 +250,8 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if width <= 0:
+            return Strip.blank(0)
         strip = self._frame.get(y)
         if strip is None or strip.cell_length != width:
             strip = self._frame[y] = self.emulator.render_line(y, width)
