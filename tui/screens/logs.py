@@ -292,7 +292,7 @@ class LogScreen(WorkerErrors, Screen):
             text.append("● following", style="green")
         else:
             pending = view.pending
-            text.append(f"⏸ paused — {pending:,} new line{'s' if pending != 1 else ''} — G/End to resume", style="bold yellow")
+            text.append(f"‖ paused — {pending:,} new line{'s' if pending != 1 else ''} — G/End to resume", style="bold yellow")
         total = len(view.spool) if view.spool is not None and not view.spool.closed else 0
         if view.line_filter is not None:
             text.append(f"  filter {safe_text(self.filter_text)!r}: {view.shown_count:,} of {total:,}", style="cyan")

@@ -134,7 +134,8 @@ def line_text(
         text.append(" ")
     text.append_text(body)
     if current:
-        text.stylize(CURRENT_LINE_STYLE)
+        # Under the match highlights, which must stay readable on it.
+        text.stylize_before(CURRENT_LINE_STYLE)
     return text
 
 
