@@ -181,3 +181,34 @@ def test_short_timestamp() -> None:
     assert short_timestamp(STAMP) == "2026-11-29 07:02:21.123"
     assert short_timestamp("2026-11-29T07:02:21Z") == "2026-11-29 07:02:21"
     assert short_timestamp("") == ""
+
+
+class SearchApp(ViewApp):
+    BINDINGS = [("slash", "open_search", "Search")]
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        yield LogView()
+        yield Input(id="box")
+
+    def action_open_search(self) -> None:
+        self.screen.set_focus(self.query_one("#box"))
+
+
+async def test_keys_typed_with_the_search_key_reach_the_box() -> None:
+    # A burst ("/" and text in one read, as over SSH or from a paste) is all
+    # routed to the view; the text must still end up in the box, not be lost
+    # or run as the view's own keys (g, G scroll).
+    from textual import events
+    from textual.widgets import Input
+
+    with LogSpool() as spool:
+        fill(spool, 50)
+        app = SearchApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.pause()
+            for key, character in (("slash", "/"), ("g", "g"), ("r", "r"), ("e", "e"), ("G", "G")):
+                app.post_message(events.Key(key, character))
+            await pilot.pause(0.3)
+            assert app.query_one("#box", Input).value == "greG"
