@@ -8,21 +8,12 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tui.docker.stats import ContainerStats, InitPids, StatsSampler
 
-pytestmark = [
-    pytest.mark.daemon,
-    pytest.mark.skipif(not os.environ.get("DOCKER_HOST"), reason="needs the private daemon (DOCKER_HOST)"),
-]
-
-IMAGE = "busybox:local"
-LABEL = "dtui.test"
 MiB = 1 << 20
 
 BURN = ["sh", "-c", "while :; do :; done"]
@@ -31,45 +22,12 @@ IDLE = ["sleep", "100000"]
 ALLOC = ["sh", "-c", 'a=$(head -c 50000000 /dev/zero | tr "\\0" x); while :; do sleep 1000; done']
 
 
-@pytest.fixture(scope="module")
-def docker_client() -> Iterator:
-    import docker
-
-    client = docker.from_env(version="auto")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def run_container(docker_client) -> Iterator[Callable[..., object]]:
-    started = []
-
-    def run(command: list[str], **kwargs: object):  # type: ignore[no-untyped-def]
-        container = docker_client.containers.run(
-            IMAGE,
-            command,
-            detach=True,
-            name=f"dtui-stats-{uuid.uuid4().hex[:8]}",
-            labels={LABEL: "stats"},
-            **kwargs,
-        )
-        started.append(container)
-        return container
-
-    yield run
-    for container in started:
-        try:
-            container.remove(force=True)
-        except Exception:
-            pass
-
-
 @pytest.fixture
 def workload(run_container, docker_client) -> dict[str, str]:
     ids = {
-        "burn": run_container(BURN).id,
-        "idle": run_container(IDLE).id,
-        "alloc": run_container(ALLOC).id,
+        "burn": run_container(command=BURN).id,
+        "idle": run_container(command=IDLE).id,
+        "alloc": run_container(command=ALLOC).id,
     }
     deadline = time.monotonic() + 20
     # wait until the allocation is done: the shell then runs sleep as a child
@@ -181,7 +139,7 @@ def test_agrees_with_docker_stats(docker_client, workload, local: bool) -> None:
 
 def test_sampler_drops_a_stopped_container_and_flags_its_stale_pid(docker_client, run_container) -> None:
     api = docker_client.api
-    container = run_container(IDLE)
+    container = run_container(command=IDLE)
     pids = InitPids(api)
     sampler = StatsSampler(api, local=True)
     try:

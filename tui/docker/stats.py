@@ -416,7 +416,8 @@ class StatsSampler:
 
     ``sample([(id, init_pid), ...])`` returns ``{id: ContainerStats}`` for the
     containers that are running; a container it cannot read (stopped, gone)
-    is simply absent. Not thread-safe: call it from one worker at a time.
+    is simply absent. Calls are serialised (the previous readings are shared
+    state); run it in a worker thread, never on the event loop.
 
     With ``local=True`` (the daemon's socket is on this host) and a readable
     cgroup tree, containers are read from their cgroup files; a container
