@@ -275,6 +275,9 @@ class LogScreen(WorkerErrors, Screen):
 
     def status_text(self) -> Text:
         view = self.view
+        # Below 100 columns the state keeps its short form, so the line count
+        # and the preset still fit on an 80-column terminal.
+        narrow = self.size.width < 100
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.message:
             text.append_text(self.message)
@@ -292,15 +295,23 @@ class LogScreen(WorkerErrors, Screen):
             text.append("● following", style="green")
         else:
             pending = view.pending
-            text.append(f"‖ paused — {pending:,} new line{'s' if pending != 1 else ''} — G/End to resume", style="bold yellow")
+            if narrow:
+                text.append(f"‖ paused +{pending:,} (G)", style="bold yellow")
+            else:
+                text.append(f"‖ paused — {pending:,} new line{'s' if pending != 1 else ''} — G/End to resume", style="bold yellow")
         total = len(view.spool) if view.spool is not None and not view.spool.closed else 0
         if view.line_filter is not None:
             text.append(f"  filter {safe_text(self.filter_text)!r}: {view.shown_count:,} of {total:,}", style="cyan")
         else:
             text.append(f"  {total:,} lines")
         text.append(f"  {self.preset.label}", style="dim")
-        text.append(f"  wrap {'on' if view.wrap else 'off'}", style="dim")
-        text.append(f"  time {'on' if view.timestamps else 'off'}", style="dim")
+        if narrow:
+            modes = [name for name, on in (("wrap", view.wrap), ("time", view.timestamps)) if on]
+            if modes:
+                text.append("  " + " ".join(modes), style="dim")
+        else:
+            text.append(f"  wrap {'on' if view.wrap else 'off'}", style="dim")
+            text.append(f"  time {'on' if view.timestamps else 'off'}", style="dim")
         return text
 
     def update_status(self) -> None:
