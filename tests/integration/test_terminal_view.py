@@ -334,3 +334,42 @@ async def test_attach_to_a_stopped_container_says_why(api, container):
         await pilot.press("a")
         await wait_for(pilot, lambda: any("not running" in n for n in notifications(app)), what="a notice")
         assert not isinstance(app.screen, TerminalScreen)
+
+
+async def test_shift_pageup_scrolls_back_without_sending_keys(api, container):
+    box = container()
+    app = create_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await open_terminal(pilot, app, box["id"], "e")
+        await see(pilot, view, "/ #")
+        await type_line(pilot, "seq 1 200")
+        await see(pilot, view, "\n200\n")
+        sent = view.session.bytes_read
+        await pilot.press("shift+pageup")
+        assert view.emulator.scroll_offset == 28
+        await pilot.pause(0.2)
+        # Scrolled back: the status line says so, the shell got nothing.
+        assert "scrolled back 28 lines" in str(app.screen.query_one("#terminal-status").render())
+        assert view.session.bytes_read == sent
+        await pilot.press("shift+pagedown")
+        assert view.emulator.scroll_offset == 0
+        await pilot.press("shift+pageup", "x")  # typing goes back to the live screen
+        assert view.emulator.scroll_offset == 0
+        await see(pilot, view, "/ # x")
+
+
+async def test_read_only_dtui_attaches_without_input_and_refuses_exec(api, container):
+    box = container()
+    app = create_app(read_only=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await open_terminal(pilot, app, box["id"], "a")
+        assert "read-only: dtui is read-only" in str(app.screen.query_one("#terminal-status").render())
+        await pilot.press(*"echo typed", "enter")
+        await pilot.pause(0.5)
+        assert "typed" not in screen_of(view)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TerminalScreen), what="back to the list")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: any("Read-only mode" in n for n in notifications(app)), what="the refusal")
+        assert not isinstance(app.screen, TerminalScreen)
+    assert await asyncio.to_thread(_running, api, box["id"])

@@ -38,6 +38,9 @@ FRAME_RATE = 40
 FLOOD_FRAME_RATE = 5
 #: Output per frame interval above which the terminal counts as flooded.
 FLOOD_BYTES = 32768
+#: Bytes fed under one hold of the emulator's lock: big runs are the
+#: emulator's fast path, short holds keep the event loop's wait short.
+FEED_SLICE = 16384
 #: Scrollback kept per terminal, in lines.
 HISTORY = 5000
 
@@ -114,6 +117,8 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake_pending = False
         self._last_wake = 0.0
+        #: The event loop is waiting for the emulator's lock to draw a frame.
+        self._frame_waiting = False
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -175,11 +180,14 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
 
     def _consume_output(self, data: bytes) -> bytes:
         """Reader thread: the emulator takes the bytes; its answers go back to the program."""
-        # One feed per read (up to 64 KiB): the emulator is fastest on big
-        # runs, and the event loop takes its lock once per frame, so a hold
-        # of ~10 ms does not starve it.
         emulator = self.emulator
-        emulator.feed(data)
+        for start in range(0, len(data), FEED_SLICE):
+            emulator.feed(data[start : start + FEED_SLICE])
+            if self._frame_waiting:
+                # Python's locks are not fair: without stepping aside, this
+                # thread would take the lock again before the event loop,
+                # waiting to draw a frame, ever got it.
+                time.sleep(0.0005)
         # An echo in a quiet terminal is drawn now rather than at the next
         # tick; in a flood the timer's pace holds (one wake per frame at most).
         loop = self._loop
@@ -221,7 +229,9 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         # One hold of the emulator's lock per frame: the reader thread feeds
         # under the same lock, and waiting for it once per line would let a
         # flood starve the event loop.
+        self._frame_waiting = True
         with emulator.lock:
+            self._frame_waiting = False
             dirty = emulator.take_dirty()
             lines = range(emulator.lines) if dirty.full else sorted(dirty)
             if dirty.full:
