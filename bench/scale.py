@@ -52,7 +52,7 @@ class TableProbe:
         self.touched: set[str] = set()
         self.frames: list[tuple[float, int, int]] = []
         self.syncs: list[tuple[int, float]] = []
-        for name in ("add_row", "update_cell", "remove_row", "remove_rows"):
+        for name in ("add_row", "update_cell", "remove_row", "remove_rows", "add_rows_by_key"):
             self._count(name)
         original_sync = table.sync
 
@@ -80,6 +80,9 @@ class TableProbe:
             if name == "remove_rows":  # KeyedTable's bulk removal: one call, many rows
                 self.ops["remove_row"] += len(args[0])
                 self.touched.update(args[0])
+            elif name == "add_rows_by_key":  # and its bulk addition
+                self.ops["add_row"] += len(args[0])
+                self.touched.update(key for key, _ in args[0])
             else:
                 self.ops[name] += 1
                 key = kwargs.get("key") if name == "add_row" else args[0] if args else None

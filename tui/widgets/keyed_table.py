@@ -9,12 +9,13 @@ invisible unless something actually changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import zip_longest
 
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.geometry import Size
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, RowKey
+from textual.widgets.data_table import CellKey, DuplicateKey, Row, RowKey
 
 Cell = str | Text
 RowCells = tuple[Cell, ...]
@@ -54,15 +55,18 @@ class KeyedTable(DataTable):
             gone = [k for k in self._cells if k not in wanted]
             if gone:
                 self.remove_rows(gone)
+            new_rows = []
             for key, cells in rows:
                 previous = self._cells.get(key)
                 if previous is None:
-                    self.add_row(*cells, key=key)
+                    new_rows.append((key, cells))
                 elif previous != cells:
                     for column_key, old, new in zip(column_keys, previous, cells):
                         if old != new:
                             self.update_cell(key, column_key, new, update_width=False)
                 self._cells[key] = cells
+            if new_rows:
+                self.add_rows_by_key(new_rows)
             order = [key for key, _ in rows]
             if order != self._order_in_table():
                 # DataTable.sort only sees cell values; the order here comes
@@ -81,6 +85,30 @@ class KeyedTable(DataTable):
                 self.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
                 if old_key not in wanted:
                     self.move_cursor(row=target, scroll=True)
+
+    def add_rows_by_key(self, rows: Sequence[tuple[str, RowCells]]) -> None:
+        """``add_row`` for many one-line rows at once, appended in order.
+
+        DataTable.add_row revalidates the cursor and bumps the update count
+        for every row; clearing a filter over 1,000 rows adds them all.
+        """
+        columns = self.ordered_columns
+        start = self.row_count
+        for offset, (key, cells) in enumerate(rows):
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            self._row_locations[row_key] = start + offset
+            self._data[row_key] = {column.key: cell for column, cell in zip_longest(columns, cells)}
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if start == 0 and rows and self.columns and self.show_cursor and self.cursor_type != "none":
+            # as add_row does when the first row makes a cursor possible
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
 
     def remove_rows(self, keys: Sequence[str]) -> None:
         """``remove_row`` for many rows at once.
