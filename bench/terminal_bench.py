@@ -264,7 +264,7 @@ def main() -> int:
     ratio = whole_rate / raw_rate
     figures = [
         Figure("raw TTY exec stream (mean of before/after)", raw_rate, "MB/s"),
-        Figure("whole path: socket -> emulator -> screen", whole_rate, "MB/s", f">= {GOAL_RATIO:.0%} of raw", ratio >= GOAL_RATIO, f"{ratio:.0%} of raw"),
+        Figure("whole path: socket -> emulator -> screen", whole_rate, "MB/s", f">= {GOAL_RATIO:.0%} of raw", ratio >= GOAL_RATIO, f"{ratio:.0%} of raw, {whole_rate / emulator_rate:.0%} of the emulator alone"),
         Figure("raw pyte (Screen + ByteStream), same chunks", pyte_rate, "MB/s", "", None, f"{pyte_rate / raw_rate:.0%} of raw"),
         Figure("TerminalEmulator alone, same chunks", emulator_rate, "MB/s", "", None, f"{emulator_rate / pyte_rate:.1f}x raw pyte"),
         Figure("keystroke -> echo in the emulator (median)", latency["echo_median_ms"], "ms", f"< {GOAL_LATENCY_MS:g} ms", latency["echo_median_ms"] < GOAL_LATENCY_MS),
@@ -297,7 +297,8 @@ def main() -> int:
         f"frame rate capped at {FRAME_RATE} fps. Raw pyte and the emulator alone get the first "
         f"{mb(prefix):.1f} MB of the stream in the {len(chunks)} chunks it arrived in.\n\n"
         + table
-        + f"\nWhole path: {whole['frames']} frames drawn for {mb(whole['bytes']):.1f} MB; event-loop lag "
+        + f"\nWhole path: {ratio:.0%} of the raw stream and {whole_rate / emulator_rate:.0%} of the emulator alone "
+        f"(the emulator's digest rate is the bound); {whole['frames']} frames drawn for {mb(whole['bytes']):.1f} MB; event-loop lag "
         f"(a 50 ms sleep coming back late) p50 {whole['loop_lag_p50_ms']:.0f} ms, p90 {whole['loop_lag_p90_ms']:.0f} ms, "
         f"max {whole['loop_lag_max_ms']:.0f} ms. Latency: {latency['keys']} keystrokes, p90 echo "
         f"{latency['echo_p90_ms']:.1f} ms, p90 on screen {latency['screen_p90_ms']:.1f} ms.\n"

@@ -1,9 +1,11 @@
 """The embedded terminal widget: a TerminalEmulator on screen, wired to a TerminalSession.
 
 Output is fed to the emulator in the session's reader thread; the widget only
-draws, from a timer at a capped frame rate, the lines the emulator reports
-dirty, so a flood of output costs one partial repaint per frame, never one
-per read. While it has focus the widget takes every key (Textual's
+draws, from a timer at a capped frame rate (40 fps), the lines the emulator
+reports dirty, so a flood of output costs one partial repaint per frame,
+never one per read. While output pours in, whole-screen redraws drop to
+5 fps so the reader keeps the CPU; an echo in a quiet terminal is drawn at
+once instead of at the next tick. While it has focus the widget takes every key (Textual's
 `check_consume_key` hides the app's and the screen's bindings, priority ones
 included), so ':', '?', 'q', Tab, Escape and Ctrl+C reach the container.
 """
@@ -38,9 +40,11 @@ FRAME_RATE = 40
 FLOOD_FRAME_RATE = 5
 #: Output per frame interval above which the terminal counts as flooded.
 FLOOD_BYTES = 32768
-#: Bytes fed under one hold of the emulator's lock: big runs are the
-#: emulator's fast path, short holds keep the event loop's wait short.
-FEED_SLICE = 16384
+#: Bytes fed under one hold of the emulator's lock: a whole read. Big runs
+#: are the emulator's fast path (16 KiB slices cost a third of the rate), and
+#: a frame waiting for the lock waits for one feed at most (the reader steps
+#: aside), ~10-20 ms.
+FEED_SLICE = 65536
 #: Scrollback kept per terminal, in lines.
 HISTORY = 5000
 
