@@ -108,7 +108,13 @@ async def test_following_shows_new_lines_and_scrolling_up_pauses(run_container):
     app = create_app()
     async with app.run_test(size=(120, 40)) as pilot:
         view = await open_logs(pilot, app, container)
-        await wait_for(pilot, lambda: any("tick 5" == r.strip() for r in rows(view)), what="tick 5 on screen")
+        def newest_tick() -> int:
+            ticks = [int(r.split()[1]) for r in rows(view) if r.strip().startswith("tick ")]
+            return max(ticks, default=-1)
+
+        await wait_for(pilot, lambda: newest_tick() >= 0, what="ticks on screen")
+        first = newest_tick()
+        await wait_for(pilot, lambda: newest_tick() >= first + 20, timeout=15, what="newer ticks shown as they come")
         await wait_for(pilot, lambda: view.shown_count > 60, timeout=15, what="more lines than fit")
         # following keeps the newest line on the last row
         last = rows(view)[-1].strip()

@@ -253,10 +253,12 @@ class LogView(ScrollView, can_focus=True):
         count = len(self.line_filter.indices) if self.line_filter is not None else len(self.spool)
         if count == self._count:
             return
+        # Paused over a full screen, the rows shown stay as they are: only
+        # the scrollbar changes, and repainting every row 20 times a second
+        # during a flood would cost the reader threads their CPU.
+        screen_was_full = self._count - int(self.scroll_y) >= self.scrollable_content_region.height
         self._count = count
-        self._sync(keep_top=None)
-        if not self.following:
-            self.post_message(self.FollowChanged(self))
+        self._sync(keep_top=None, repaint=self.following or self.wrap or not screen_was_full)
 
     @property
     def shown_count(self) -> int:
@@ -394,7 +396,7 @@ class LogView(ScrollView, can_focus=True):
     def _text_width(self) -> int:
         return max(1, self.scrollable_content_region.width - 1)
 
-    def _sync(self, *, keep_top: int | None) -> None:
+    def _sync(self, *, keep_top: int | None, repaint: bool = True) -> None:
         """Set the virtual size for the current count and mode; place the view."""
         height = max(1, self.scrollable_content_region.height)
         if self.wrap:
@@ -408,7 +410,8 @@ class LogView(ScrollView, can_focus=True):
             self._scroll_to_end()
         elif keep_top is not None and self._count:
             self._scroll(y=min(self.shown_index(keep_top), self.max_scroll_y))
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def _wrap_end_top(self, height: int) -> int:
         """The first line of the last page: the top when the view is at the end."""
