@@ -149,15 +149,15 @@ class LogScreen(WorkerErrors, Screen):
         Binding("n", "next_match", "Next", show=False),
         Binding("N", "previous_match", "Previous", show=False),
         Binding("f", "filter", "Filter"),
-        Binding("ampersand", "filter", "Filter", show=False),
+        Binding("ampersand", "filter", "Filter (& as in less)", show=False),
         Binding("w", "toggle_wrap", "Wrap"),
         Binding("t", "toggle_timestamps", "Time"),
         Binding("s", "save", "Save"),
         Binding("G", "follow", "Follow"),
         *[Binding(key, f"since('{label}')", f"Since {label}", show=False) for key, label, _ in SINCE_PRESETS],
         Binding("0", "all_lines", "All lines", show=False),
-        Binding("plus", "tail(1)", "More lines", show=False),
-        Binding("minus", "tail(-1)", "Fewer lines", show=False),
+        Binding("plus", "tail(1)", "More lines (+ tail)", show=False),
+        Binding("minus", "tail(-1)", "Fewer lines (- tail)", show=False),
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -571,3 +571,14 @@ class LogScreen(WorkerErrors, Screen):
         text = f"saved {message.count:,} lines to {message.path}"
         self.set_message(text, "green")
         self.notify(text, timeout=4, markup=False)
+
+
+def _list_keys_in_help() -> None:
+    from tui.screens import help as help_screen
+
+    entry = ("Logs", __name__, LogScreen.__name__)
+    if entry not in help_screen.EXTRA_SCREENS:
+        help_screen.EXTRA_SCREENS.append(entry)
+
+
+_list_keys_in_help()
