@@ -212,3 +212,19 @@ async def test_keys_typed_with_the_search_key_reach_the_box() -> None:
                 app.post_message(events.Key(key, character))
             await pilot.pause(0.3)
             assert app.query_one("#box", Input).value == "greG"
+
+
+async def test_a_wrapped_line_taller_than_the_screen_says_how_to_read_the_rest() -> None:
+    with LogSpool() as spool:
+        spool.append(LogLine("y" * 2000))
+        spool.append(LogLine("after"))
+        app = ViewApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            view = app.query_one(LogView)
+            view.set_wrap(True)
+            await pilot.pause()
+            rows = [r for r in text_rows(view) if r.strip()]
+            # the line takes the screen less two rows, its last saying what is left
+            assert sum("y" * 10 in r for r in rows) == 10 - 3
+            assert "45 more rows of this line: w unwraps it" in rows[-2]
+            assert rows[-1].strip() == "after"

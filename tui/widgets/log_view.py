@@ -71,6 +71,7 @@ TIMESTAMP_STYLE = Style(color="bright_black")
 MATCH_STYLE = Style(color="black", bgcolor="yellow")
 CURRENT_MATCH_STYLE = Style(color="black", bgcolor="dark_orange", bold=True)
 CURRENT_LINE_STYLE = Style(bgcolor="grey23")
+TRUNCATED_STYLE = Style(color="bright_black", italic=True)
 
 
 def name_colour(name: str) -> str:
@@ -438,7 +439,10 @@ class LogView(ScrollView, can_focus=True):
     def _entry(self, shown: int, width: int) -> _Rendered:
         spool_index = self.spool_index(shown)
         current = spool_index == self.current_match
-        key = (spool_index, width if self.wrap else 0, self.wrap, self.timestamps, self.pattern, current)
+        # Wrapped, a line may take at most a screen less two rows: the page is
+        # laid out line by line, so rows below the screen could never be seen.
+        max_rows = max(2, self.scrollable_content_region.height - 2) if self.wrap else 0
+        key = (spool_index, width if self.wrap else 0, max_rows, self.wrap, self.timestamps, self.pattern, current)
         entry = self._cache.get(key)
         if entry is not None:
             self._cache.move_to_end(key)
@@ -449,7 +453,10 @@ class LogView(ScrollView, can_focus=True):
         mark = STDERR_MARK if line.is_stderr else STDOUT_MARK
         console = self.app.console
         if self.wrap:
-            rows = text.wrap(console, width, overflow="fold", no_wrap=False) or [Text("")]
+            rows = list(text.wrap(console, width, overflow="fold", no_wrap=False)) or [Text("")]
+            if len(rows) > max_rows:
+                hidden = len(rows) - max_rows + 1
+                rows = rows[: max_rows - 1] + [Text(f"… {hidden:,} more rows of this line: w unwraps it", style=TRUNCATED_STYLE)]
             strips = [Strip([mark, *row.render(console)], 1 + row.cell_len) for row in rows]
         else:
             strips = [Strip([mark, *text.render(console)], 1 + text.cell_len)]
