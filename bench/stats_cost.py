@@ -1,7 +1,8 @@
 """What collecting ``docker stats`` numbers costs the whole machine.
 
-Usage (as root; it starts, and always stops, its own private dockerd with its
-own bridge, dtuibench0 on 10.214.0.1/24, beside any other daemon on the host):
+Usage (as root; it starts, and always stops, its own private dockerd with a
+bridge of its own, dtuibenchN on 10.214.N.1/24, beside any other daemon on the
+host; a second run waits for the first, which it would otherwise measure):
 
     python bench/stats_cost.py                     # 50 and 200 containers, 20 s windows, 2 rounds
     python bench/stats_cost.py --containers 50 --duration 30
@@ -276,31 +277,47 @@ def start_cli(env: dict[str, str]) -> Client:
 # ---------------------------------------------------------------- the daemon
 
 
-BRIDGE = "dtuibench0"
-BRIDGE_ADDRESS = "10.214.0.1/24"
+BRIDGE_PREFIX = "dtuibench"
+BRIDGE_NET = "10.214"
+LOCK = Path("/tmp/dtui-stats-cost.lock")
 
 
 def _ip(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], capture_output=True, text=True)
 
 
-def _make_bridge() -> None:
-    # dockerd takes a non-default --bridge only if it exists; its address
-    # becomes the default network's gateway. Never docker0: that belongs to
-    # the host's own daemon.
-    routes = [
-        line
-        for line in _ip("-4", "-o", "route", "show", "root", BRIDGE_ADDRESS.replace(".1/", ".0/")).stdout.splitlines()
-        if f" dev {BRIDGE} " not in line
-    ]
-    if routes:
-        raise RuntimeError(f"{BRIDGE_ADDRESS} is already routed here: {routes}")
-    if _ip("link", "show", BRIDGE).returncode != 0:
-        if _ip("link", "add", BRIDGE, "type", "bridge").returncode != 0:
-            raise RuntimeError(f"cannot create bridge {BRIDGE}")
-    _ip("-4", "addr", "flush", "dev", BRIDGE)
-    _ip("addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE)
-    _ip("link", "set", BRIDGE, "up")
+def _make_bridge() -> str:
+    """Create a bridge of our own (dtuibenchN, 10.214.N.1/24) and return its name.
+
+    dockerd takes a non-default --bridge only if it exists; its address
+    becomes the default network's gateway. Never docker0 (the host daemon's),
+    never a bridge this run did not create: ``ip link add`` fails on an
+    existing name, so whoever created it owns it.
+    """
+    for n in range(32):
+        name, address = f"{BRIDGE_PREFIX}{n}", f"{BRIDGE_NET}.{n}.1/24"
+        if _ip("-4", "-o", "route", "show", "root", f"{BRIDGE_NET}.{n}.0/24").stdout.strip():
+            continue
+        if _ip("link", "add", name, "type", "bridge").returncode != 0:
+            continue
+        _ip("addr", "add", address, "dev", name)
+        _ip("link", "set", name, "up")
+        return name
+    raise RuntimeError(f"no free {BRIDGE_PREFIX}N bridge / {BRIDGE_NET}.N.0/24 subnet")
+
+
+@contextmanager
+def exclusive_run() -> Iterator[None]:
+    """One stats_cost run at a time on a machine: two would measure each other."""
+    import fcntl
+
+    with open(LOCK, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another stats_cost run to finish ({LOCK})", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def busybox_rootfs_tar() -> bytes:
@@ -355,9 +372,10 @@ def private_daemon() -> Iterator[tuple[dict[str, str], int]]:
     (base / "docker-config").mkdir()
     (base / "docker-config" / "config.json").write_text("{}\n")
     dockerd: subprocess.Popen | None = None
+    bridge: str | None = None
     log = open(base / "dockerd.log", "w")
     try:
-        _make_bridge()
+        bridge = _make_bridge()
         # its own session: a Ctrl+C meant for the benchmark must not reach it
         dockerd = subprocess.Popen(
             [
@@ -367,7 +385,7 @@ def private_daemon() -> Iterator[tuple[dict[str, str], int]]:
                 "--exec-root", str(exec_root),
                 "--pidfile", str(base / "dockerd.pid"),
                 "--config-file", str(base / "daemon.json"),
-                "--bridge", BRIDGE,
+                "--bridge", bridge,
                 "--iptables=false",
                 "--ip-masq=false",
                 "--shutdown-timeout", "2",
@@ -390,11 +408,13 @@ def private_daemon() -> Iterator[tuple[dict[str, str], int]]:
         client.close()
         yield env, dockerd.pid
     finally:
-        _teardown(dockerd, env, base, exec_root)
+        _teardown(dockerd, env, base, exec_root, bridge)
         log.close()
 
 
-def _teardown(dockerd: subprocess.Popen | None, env: dict[str, str], base: Path, exec_root: Path) -> None:
+def _teardown(
+    dockerd: subprocess.Popen | None, env: dict[str, str], base: Path, exec_root: Path, bridge: str | None
+) -> None:
     import shutil
 
     import docker
@@ -429,8 +449,8 @@ def _teardown(dockerd: subprocess.Popen | None, env: dict[str, str], base: Path,
     ]
     for mountpoint in sorted(mounts, key=len, reverse=True):
         subprocess.run(["umount", "-l", mountpoint], capture_output=True)
-    if _ip("link", "show", BRIDGE).returncode == 0:
-        _ip("link", "del", BRIDGE)
+    if bridge is not None:
+        _ip("link", "del", bridge)
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -677,7 +697,7 @@ def main(argv: list[str]) -> int:
     import docker
 
     measurements: list[Measurement] = []
-    with private_daemon() as (env, dockerd_pid):
+    with exclusive_run(), private_daemon() as (env, dockerd_pid):
         client = docker.DockerClient(base_url=env["DOCKER_HOST"], version="auto", timeout=120)
         try:
             info = client.info()
