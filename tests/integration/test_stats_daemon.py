@@ -152,3 +152,16 @@ def test_sampler_drops_a_stopped_container_and_flags_its_stale_pid(docker_client
             assert container.id in sampler.stale_ids
     finally:
         sampler.close()
+
+
+def test_containers_whose_cgroup_is_not_found_here_use_the_api(docker_client, run_container) -> None:
+    """As for a daemon in a VM: the pids do not lead to the containers' cgroups."""
+    container = run_container(command=IDLE)
+    sampler = StatsSampler(docker_client.api, local=True)
+    try:
+        stats = sampler.sample([(container.id, 0)])
+    finally:
+        sampler.close()
+    assert stats[container.id].source == "api"
+    assert stats[container.id].pids == 1 and stats[container.id].mem_usage > 0
+    assert sampler.source == "api"

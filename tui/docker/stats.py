@@ -445,11 +445,19 @@ class StatsSampler:
         self._one_shot: bool | None = None
         #: ids whose pid did not lead to their cgroup in the last sample
         self.stale_ids: frozenset[str] = frozenset()
+        self._api_only = False
 
     @property
     def source(self) -> StatsSource:
-        """The source used for containers whose cgroup can be found ("cgroup"), else "api"."""
-        return "cgroup" if self._host is not None else "api"
+        """"cgroup" when cgroup files are being read, else "api".
+
+        A local-looking daemon whose containers' cgroups cannot be found here
+        (Docker Desktop's VM, dtui itself in a container) reports "api" once
+        a sample has shown it.
+        """
+        if self._host is None or self._api_only:
+            return "api"
+        return "cgroup"
 
     def sample(self, containers: Sequence[tuple[str, int]]) -> dict[str, ContainerStats]:
         with self._lock:
@@ -507,8 +515,10 @@ class StatsSampler:
                 # cgroup removed: the container stopped; resolve again next time
                 self._drop_cgroup(container_id)
                 stale.add(container_id)
+        cgroup_count = len(readings)
         if via_api:
             readings.update(self._api_readings(via_api))
+        self._api_only = bool(readings) and cgroup_count == 0
         self.stale_ids = frozenset(stale)
         result = {}
         for container_id, reading in readings.items():
