@@ -116,10 +116,15 @@ async def wait_until(pilot: Any, condition: Any, timeout: float) -> bool:
     return condition()
 
 
-async def key_to_paint(pilot: Any, probe: TableProbe, key: str, *, rows: int | None = None) -> float:
-    """ms from the key press to the first frame showing its effect."""
+async def key_to_paint(pilot: Any, probe: TableProbe, key: str, *, rows: int | None = None) -> float | None:
+    """ms from the key press to the first frame showing its effect; None when
+    the key changed nothing (pagedown at the bottom), so there is no frame."""
+    before = (probe.table.cursor_row, probe.table.row_count)
     began = time.perf_counter()
     await pilot.press(key)
+    if rows is None and (probe.table.cursor_row, probe.table.row_count) == before:
+        await pilot.pause()
+        return None
     expected_cursor = probe.table.cursor_row if rows is None else None
     expected_rows = probe.table.row_count if rows is None else rows
     await pilot.pause()
@@ -154,7 +159,9 @@ async def run(count: int) -> tuple[list[Figure], dict[str, Any]]:
         scroll: dict[str, list[float]] = {}
         for key, times in (("down", 30), ("pagedown", 10), ("ctrl+end", 1), ("pageup", 10), ("ctrl+home", 1)):
             for _ in range(times):
-                scroll.setdefault(key, []).append(await key_to_paint(pilot, probe, key))
+                ms = await key_to_paint(pilot, probe, key)
+                if ms is not None:
+                    scroll.setdefault(key, []).append(ms)
         details["scroll_ms"] = scroll
         all_scroll = [v for values in scroll.values() for v in values]
 
@@ -167,7 +174,7 @@ async def run(count: int) -> tuple[list[Figure], dict[str, Any]]:
         for char in needle:
             typed += char
             filter_ms[typed] = await key_to_paint(pilot, probe, KEY_NAMES.get(char, char), rows=_matching(pane, typed))
-        filter_ms["enter"] = await key_to_paint(pilot, probe, "enter")
+        filter_ms["enter"] = await key_to_paint(pilot, probe, "enter", rows=probe.table.row_count)
         await pilot.press("slash")
         await pilot.pause()
         filter_ms["escape (clear)"] = await key_to_paint(pilot, probe, "escape", rows=len(pane.items))
