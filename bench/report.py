@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-REPORT_FILES = {"report.json"}
+REPORT_FILES = {"report.json", "machine.json"}
 
 #: what a full run produces, in report order, with what each one measures
 EXPECTED: dict[str, str] = {
@@ -64,11 +64,13 @@ class Report:
 
 
 def _first_line(argv: list[str]) -> str:
+    # `docker version` prints the client's part and fails when the daemon is
+    # unreachable: what it printed is still good
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else ""
+    return out.stdout.strip().splitlines()[0] if out.stdout.strip() else ""
 
 
 def _version(package: str) -> str:
@@ -116,6 +118,20 @@ def machine() -> dict[str, Any]:
         "docker_py": _version("docker"),
         "pyte": _version("pyte"),
     }
+
+
+def machine_for_report(saved: Path, since: float | None) -> dict[str, Any]:
+    """The machine now, with what was recorded while the benchmarks' daemon
+    ran (by --save-machine) taking precedence: by report time it is stopped."""
+    now = machine()
+    try:
+        if since is None or saved.stat().st_mtime >= since:
+            recorded = json.loads(saved.read_text())
+            if isinstance(recorded, dict):
+                return {**now, **{k: v for k, v in recorded.items() if v not in (None, "", "unreachable")}}
+    except (OSError, ValueError):
+        pass
+    return now
 
 
 def machine_line(m: dict[str, Any]) -> str:
@@ -317,13 +333,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--since", type=float, help="results written before this epoch are marked as from an earlier run")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--capture", metavar="NAME", help="run the command after -- and store its output as result NAME")
+    parser.add_argument("--save-machine", action="store_true", help="record the machine (and the daemon's version) now, for the report made later")
     parser.add_argument("--title", default="")
     parser.add_argument("command", nargs="*")
     args = parser.parse_args(argv)
     if args.capture:
         return capture(args.capture, args.title or args.capture, args.command, args.results)
     args.results.mkdir(parents=True, exist_ok=True)
-    report = collect(args.results, args.since, machine())
+    saved = args.results / "machine.json"
+    if args.save_machine:
+        saved.write_text(json.dumps(machine(), indent=2) + "\n")
+        return 0
+    report = collect(args.results, args.since, machine_for_report(saved, args.since))
     write(report, args.results)
     print(f"Machine: {machine_line(report.machine)}\n")
     print(summary_table(report))

@@ -135,3 +135,16 @@ def test_json_report_carries_the_machine_and_every_figure(tmp_path: Path) -> Non
 
 def test_flatten_numbers_skips_booleans_and_keeps_paths() -> None:
     assert flatten_numbers({"x": [1, {"y": 2.0}], "ok": True, "s": "text"}) == [("x[0]", 1.0), ("x[1].y", 2.0)]
+
+
+def test_the_daemon_version_recorded_during_the_run_outlives_the_daemon(tmp_path: Path, monkeypatch) -> None:
+    import bench.report as report
+
+    monkeypatch.setattr(report, "machine", lambda: {**MACHINE, "docker_server": "unreachable"})
+    saved = tmp_path / "machine.json"
+    saved.write_text(json.dumps({**MACHINE, "docker_server": "20.10.24+dfsg1"}))
+    assert report.machine_for_report(saved, time.time() - 60)["docker_server"] == "20.10.24+dfsg1"
+    # a record from an earlier run does not pass for this one
+    an_hour_ago = time.time() - 3600
+    os.utime(saved, (an_hour_ago, an_hour_ago))
+    assert report.machine_for_report(saved, time.time() - 60)["docker_server"] == "unreachable"
