@@ -38,7 +38,7 @@ EXPECTED: dict[str, str] = {
     "logs": "log viewer throughput and latency (issue 4)",
 }
 #: other names a result may be written under (the script's name)
-ALIASES = {"terminal_bench": "terminal", "terminal_pyte": "terminal", "logs_bench": "logs"}
+ALIASES = {"terminal_bench": "terminal", "terminal_pyte": "terminal", "logs_bench": "logs", "stats_cost_quick": "stats_cost"}
 
 
 @dataclass
@@ -190,7 +190,7 @@ def stats_cost_figures(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 #: readers for result formats that have no ``figures`` list of their own
-ADAPTERS = {"stats_cost": stats_cost_figures}
+ADAPTERS = {"stats_cost": stats_cost_figures, "stats_cost_quick": stats_cost_figures}
 
 
 def _when(payload: dict[str, Any], path: Path) -> str:
