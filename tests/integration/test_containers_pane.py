@@ -205,7 +205,7 @@ async def test_action_on_vanished_container_reports_error_and_app_survives(docke
 
 async def test_help_lists_bindings_and_q_quits_with_zero(docker_client):
     app = create_app()
-    async with app.run_test(size=(100, 50)) as pilot:
+    async with app.run_test(size=(110, 200)) as pilot:
         await _open(pilot, app)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen", what="help")
