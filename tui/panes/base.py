@@ -65,6 +65,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
 
     pane_id: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    item_noun: ClassVar[str] = "item"
     EVENT_TYPES: ClassVar[frozenset[str]] = frozenset()
     SORTS: ClassVar[Sequence[SortSpec]] = ()
 
@@ -299,6 +300,13 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     def selected(self) -> T | None:
         key = self.table.current_key
         return self._by_key.get(key) if key else None
+
+    def selected_or_warn(self) -> T | None:
+        """The row under the cursor; says so when there is none."""
+        item = self.selected
+        if item is None:
+            self.notify(f"No {self.item_noun} selected.", severity="warning", timeout=2)
+        return item
 
     def focus_table(self) -> None:
         self.screen.set_focus(self.table)

@@ -18,6 +18,7 @@ STATE_ORDER = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "exited
 class ContainersPane(ResourcePane[ContainerRow]):
     pane_id = "containers"
     title = "Containers"
+    item_noun = "container"
     EVENT_TYPES = frozenset({"container"})
     SORTS = (
         SortSpec("state", lambda r: (STATE_ORDER.get(r.state, 9), r.name.lower())),
@@ -136,19 +137,13 @@ class ContainersPane(ResourcePane[ContainerRow]):
         return ""
 
     # --- actions -----------------------------------------------------------
-    def _target(self) -> ContainerRow | None:
-        row = self.selected
-        if row is None:
-            self.notify("No container selected.", severity="warning", timeout=2)
-        return row
-
     def action_container_action(self, action: str) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.container_action(action, row)
 
     def action_toggle_pause(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.container_action("unpause" if row.state == "paused" else "pause", row)
 
@@ -163,23 +158,23 @@ class ContainersPane(ResourcePane[ContainerRow]):
         self.action_details()
 
     def action_details(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.show_container_details(row)
 
     def action_inspect(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.show_inspect("container", row.id, row.name)
 
     def action_logs(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.open_logs([row])
 
     def action_project_logs(self) -> None:
         """Every container of the selected one's compose project, merged."""
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None:
             return
         project = row.compose_project
@@ -187,33 +182,33 @@ class ContainersPane(ResourcePane[ContainerRow]):
         self.dtui.open_logs(rows, project=project)
 
     def action_attach(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.open_terminal(row, mode="attach")
 
     def action_exec_shell(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.open_terminal(row, mode="exec")
 
     def action_exec_custom(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.open_terminal(row, mode="exec-custom")
 
     def action_nsenter_shell(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.open_terminal(row, mode="nsenter")
 
     def action_commit(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.commit_container(row)
 
     def action_export(self) -> None:
         from tui.screens.images_forms import ExportForm
 
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.app.push_screen(ExportForm(row))

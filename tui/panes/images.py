@@ -19,6 +19,7 @@ from tui.presentation import human_size, image_matches, safe_text, time_ago
 class ImagesPane(ResourcePane[ImageRow]):
     pane_id = "images"
     title = "Images"
+    item_noun = "image"
     # container create/destroy changes the "containers using it" count
     EVENT_TYPES = frozenset({"image"})
     SORTS = (
@@ -100,31 +101,25 @@ class ImagesPane(ResourcePane[ImageRow]):
         return ""
 
     # --- actions -----------------------------------------------------------
-    def _target(self) -> ImageRow | None:
-        row = self.selected
-        if row is None:
-            self.notify("No image selected.", severity="warning", timeout=2)
-        return row
-
     def action_open_selected(self) -> None:
         self.action_history()
 
     def action_history(self) -> None:
         from tui.screens.images_history import ImageHistoryScreen
 
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.app.push_screen(ImageHistoryScreen(row))
 
     def action_inspect(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.show_inspect("image", row.id, row.reference if not row.dangling else row.short_id)
 
     def action_run(self) -> None:
         from tui.screens.images_forms import RunForm
 
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None and self.dtui.check_writable("running a container"):
             self.app.push_screen(RunForm(row.reference))
 
@@ -138,7 +133,7 @@ class ImagesPane(ResourcePane[ImageRow]):
     def action_push(self) -> None:
         from tui.screens.images_forms import PushForm
 
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None or not self.dtui.check_writable("pushing"):
             return
         if row.dangling:
@@ -160,12 +155,12 @@ class ImagesPane(ResourcePane[ImageRow]):
     def action_tag(self) -> None:
         from tui.screens.images_forms import TagForm
 
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None and self.dtui.check_writable("tagging"):
             self.app.push_screen(TagForm(row))
 
     def _remove(self, force: bool) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None or not self.dtui.check_writable("removing images"):
             return
         # a tagged row removes that tag (the image goes with its last tag);
@@ -212,7 +207,7 @@ class ImagesPane(ResourcePane[ImageRow]):
     def action_save(self) -> None:
         from tui.screens.images_forms import SaveForm
 
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.app.push_screen(SaveForm(row.reference if not row.dangling else row.id))
 

@@ -39,6 +39,7 @@ def endpoints_text(row: NetworkRow) -> Text:
 class NetworksPane(ResourcePane[NetworkRow]):
     pane_id = "networks"
     title = "Networks"
+    item_noun = "network"
     EVENT_TYPES = frozenset({"network"})
     SORTS = (
         SortSpec("name", lambda n: n.name.lower()),
@@ -117,17 +118,11 @@ class NetworksPane(ResourcePane[NetworkRow]):
         return ""
 
     # --- actions ---------------------------------------------------------
-    def _target(self) -> NetworkRow | None:
-        row = self.selected
-        if row is None:
-            self.notify("No network selected.", severity="warning", timeout=2)
-        return row
-
     def action_open_selected(self) -> None:
         self.action_inspect()
 
     def action_inspect(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.show_inspect("network", row.id, row.name)
 
@@ -155,7 +150,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
         self.set_timer(0.5, lambda: self.table.select_key(key))
 
     def action_remove(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None:
             return
         name = safe_text(row.name)
@@ -178,7 +173,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
         )
 
     def action_connect(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None or not self.dtui.check_writable("connecting containers"):
             return
         if row.driver in ("host", "null"):
@@ -215,7 +210,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
         )
 
     def action_disconnect(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None or not self.dtui.check_writable("disconnecting containers"):
             return
         if not row.endpoints:

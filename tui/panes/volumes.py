@@ -37,6 +37,7 @@ def users_text(row: VolumeRow) -> Text:
 class VolumesPane(ResourcePane[VolumeRow]):
     pane_id = "volumes"
     title = "Volumes"
+    item_noun = "volume"
     SORTS = (
         SortSpec("name", lambda v: v.name.lower()),
         SortSpec("unused first", lambda v: (v.in_use, v.name.lower())),
@@ -112,17 +113,11 @@ class VolumesPane(ResourcePane[VolumeRow]):
         return ""
 
     # --- actions ---------------------------------------------------------
-    def _target(self) -> VolumeRow | None:
-        row = self.selected
-        if row is None:
-            self.notify("No volume selected.", severity="warning", timeout=2)
-        return row
-
     def action_open_selected(self) -> None:
         self.action_inspect()
 
     def action_inspect(self) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is not None:
             self.dtui.show_inspect("volume", row.name, row.name)
 
@@ -148,7 +143,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
         self.set_timer(0.5, lambda: self.table.select_key(key))
 
     def action_remove(self, force: bool = False) -> None:
-        row = self._target()
+        row = self.selected_or_warn()
         if row is None or not self.dtui.check_writable("removing volumes"):
             return
         name = safe_text(row.name)
