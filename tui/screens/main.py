@@ -50,7 +50,10 @@ class MainScreen(Screen):
         return self.query_one(f"#{switcher.current}")
 
     def update_status(self) -> None:
-        self.query_one("#topbar", Static).update(self.app.status_line())  # type: ignore[attr-defined]
+        # the daemon can answer before this screen has composed its top bar;
+        # on_mount draws it then
+        for topbar in self.query("#topbar").results(Static):
+            topbar.update(self.app.status_line())  # type: ignore[attr-defined]
 
     def _render_tabs(self) -> None:
         current = self.query_one(ContentSwitcher).current
