@@ -51,6 +51,10 @@ class DtuiApp(App[int]):
         self._event_stream: EventStream | None = None
         self._start_event_stream = start_event_stream
         self._tasks: dict[str, float] = {}
+        from tui.stats_feed import StatsFeed
+
+        #: the one stats sampler; panes that show stats register with it
+        self.stats_feed = StatsFeed(self)
 
     @property
     def endpoint(self) -> Endpoint:
@@ -61,6 +65,7 @@ class DtuiApp(App[int]):
         from tui.screens.main import MainScreen
 
         self.push_screen(MainScreen())
+        self.stats_feed.start()
         if self._start_event_stream:
             self._event_stream = EventStream(
                 self.service,
@@ -73,6 +78,7 @@ class DtuiApp(App[int]):
     def on_unmount(self) -> None:
         if self._event_stream is not None:
             self._event_stream.stop()
+        self.stats_feed.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.exit(0)

@@ -17,6 +17,7 @@ PANES: list[tuple[str, str]] = [
     ("tui.panes.volumes", "VolumesPane"),
     ("tui.panes.networks", "NetworksPane"),
     ("tui.panes.system", "SystemPane"),
+    ("tui.panes.stats", "StatsPane"),
 ]
 
 
