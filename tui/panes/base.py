@@ -52,7 +52,7 @@ class SortSpec:
 class FilterInput(Input):
     """The ``/`` filter line; escape is handled by the pane."""
 
-    BINDINGS = [Binding("escape", "cancel_filter", "Clear filter", show=False)]
+    BINDINGS = [Binding("escape", "cancel_filter", "Clear filter", show=False, id="list.cancel_filter")]
 
     def action_cancel_filter(self) -> None:
         pane = next((a for a in self.ancestors if isinstance(a, ResourcePane)), None)
@@ -70,11 +70,11 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     SORTS: ClassVar[Sequence[SortSpec]] = ()
 
     BINDINGS = [
-        Binding("slash", "start_filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("o", "cycle_sort", "Sort"),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("slash", "start_filter", "Filter", id="list.start_filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="list.clear_filter"),
+        Binding("o", "cycle_sort", "Sort", id="list.cycle_sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="list.reverse_sort"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="list.reload"),
     ]
 
     def __init__(self) -> None:

@@ -29,21 +29,21 @@ class ImagesPane(ResourcePane[ImageRow]):
     )
 
     BINDINGS = [
-        Binding("enter", "history", "History", show=False),
-        Binding("h", "history", "History"),
-        Binding("i", "inspect", "Inspect"),
-        Binding("n", "run", "Run"),
-        Binding("P", "pull", "Pull"),
-        Binding("U", "push", "Push"),
-        Binding("S", "search", "Search"),
-        Binding("b", "build", "Build"),
-        Binding("t", "tag", "Tag"),
-        Binding("d", "remove", "Remove"),
-        Binding("D", "force_remove", "Force rm", show=False),
-        Binding("x", "prune", "Prune dangling", show=False),
-        Binding("w", "save", "Save tar", show=False),
-        Binding("L", "load", "Load tar", show=False),
-        Binding("I", "import_tar", "Import tar", show=False),
+        Binding("enter", "history", "History", show=False, id="images.open"),
+        Binding("h", "history", "History", id="images.history"),
+        Binding("i", "inspect", "Inspect", id="images.inspect"),
+        Binding("n", "run", "Run", id="images.run"),
+        Binding("P", "pull", "Pull", id="images.pull"),
+        Binding("U", "push", "Push", id="images.push"),
+        Binding("S", "search", "Search", id="images.search"),
+        Binding("b", "build", "Build", id="images.build"),
+        Binding("t", "tag", "Tag", id="images.tag"),
+        Binding("d", "remove", "Remove", id="images.remove"),
+        Binding("D", "force_remove", "Force rm", show=False, id="images.force_remove"),
+        Binding("x", "prune", "Prune dangling", show=False, id="images.prune"),
+        Binding("w", "save", "Save tar", show=False, id="images.save"),
+        Binding("L", "load", "Load tar", show=False, id="images.load"),
+        Binding("I", "import_tar", "Import tar", show=False, id="images.import_tar"),
     ]
 
     def wants_event(self, event: Any) -> bool:

@@ -49,12 +49,12 @@ class NetworksPane(ResourcePane[NetworkRow]):
     )
 
     BINDINGS = [
-        Binding("i", "inspect", "Inspect"),
-        Binding("n", "create", "New"),
-        Binding("d", "remove", "Remove"),
-        Binding("c", "connect", "Connect"),
-        Binding("C", "disconnect", "Disconnect"),
-        Binding("x", "prune", "Prune"),
+        Binding("i", "inspect", "Inspect", id="networks.inspect"),
+        Binding("n", "create", "New", id="networks.create"),
+        Binding("d", "remove", "Remove", id="networks.remove"),
+        Binding("c", "connect", "Connect", id="networks.connect"),
+        Binding("C", "disconnect", "Disconnect", id="networks.disconnect"),
+        Binding("x", "prune", "Prune", id="networks.prune"),
     ]
 
     def on_mount(self) -> None:

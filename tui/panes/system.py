@@ -302,7 +302,7 @@ def prune_summary(result: ops.SystemPruneResult) -> str:
 # --- the pane ----------------------------------------------------------------
 
 class EventsFilter(Input):
-    BINDINGS = [Binding("escape", "cancel_filter", "Clear filter", show=False)]
+    BINDINGS = [Binding("escape", "cancel_filter", "Clear filter", show=False, id="system.cancel_filter")]
 
     def action_cancel_filter(self) -> None:
         pane = next((a for a in self.ancestors if isinstance(a, SystemPane)), None)
@@ -332,15 +332,15 @@ class SystemPane(WorkerErrors, Vertical):
 
     BINDINGS = [
         # v/f/e are shown in the pane's own section bar
-        Binding("v", "section('info')", "Version/info", show=False),
-        Binding("f", "section('df')", "Disk usage", show=False),
-        Binding("e", "section('events')", "Events", show=False),
-        Binding("V", "toggle_verbose", "Verbose df"),
-        Binding("slash", "start_filter", "Filter events"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("c", "clear_events", "Clear events", show=False),
-        Binding("P", "prune", "System prune"),
-        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("v", "section('info')", "Version/info", show=False, id="system.section_info"),
+        Binding("f", "section('df')", "Disk usage", show=False, id="system.section_df"),
+        Binding("e", "section('events')", "Events", show=False, id="system.section_events"),
+        Binding("V", "toggle_verbose", "Verbose df", id="system.toggle_verbose"),
+        Binding("slash", "start_filter", "Filter events", id="system.start_filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="system.clear_filter"),
+        Binding("c", "clear_events", "Clear events", show=False, id="system.clear_events"),
+        Binding("P", "prune", "System prune", id="system.prune"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="system.reload"),
     ]
 
     def __init__(self) -> None:

@@ -48,11 +48,11 @@ class VolumesPane(ResourcePane[VolumeRow]):
     _api_version = ""
 
     BINDINGS = [
-        Binding("i", "inspect", "Inspect"),
-        Binding("n", "create", "New"),
-        Binding("d", "remove", "Remove"),
-        Binding("D", "remove(True)", "Force rm", show=False),
-        Binding("x", "prune", "Prune unused"),
+        Binding("i", "inspect", "Inspect", id="volumes.inspect"),
+        Binding("n", "create", "New", id="volumes.create"),
+        Binding("d", "remove", "Remove", id="volumes.remove"),
+        Binding("D", "remove(True)", "Force rm", show=False, id="volumes.force_remove"),
+        Binding("x", "prune", "Prune unused", id="volumes.prune"),
     ]
 
     def on_mount(self) -> None:

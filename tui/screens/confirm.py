@@ -14,9 +14,9 @@ class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True only on an explicit yes."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n", "answer(False)", "No"),
-        Binding("escape", "answer(False)", "Cancel"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+        Binding("escape", "answer(False)", "Cancel", id="confirm.cancel"),
     ]
 
     def __init__(self, title: str, body: str | Text = "", *, danger: bool = True) -> None:

@@ -99,11 +99,11 @@ def render_details(details: ContainerDetails, processes: tuple[list[str], list[l
 
 class ContainerDetailsScreen(WorkerErrors, Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("m", "toggle_secrets", "Reveal secrets"),
-        Binding("i", "inspect", "Inspect"),
-        Binding("l", "logs", "Logs"),
-        Binding("r", "reload", "Reload"),
+        Binding("escape", "app.pop_screen", "Back", id="details.back"),
+        Binding("m", "toggle_secrets", "Reveal secrets", id="details.toggle_secrets"),
+        Binding("i", "inspect", "Inspect", id="details.inspect"),
+        Binding("l", "logs", "Logs", id="details.logs"),
+        Binding("r", "reload", "Reload", id="details.reload"),
     ]
 
     def __init__(self, row: ContainerRow) -> None:

@@ -55,8 +55,8 @@ class ImageForm(WorkerErrors, ModalScreen[Any]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "OK"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "submit", "OK", id="form.submit"),
     ]
 
     form_title = ""

@@ -18,8 +18,8 @@ from tui.workers import WorkerErrors
 
 class ImageHistoryScreen(WorkerErrors, Screen):
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("i", "inspect", "Inspect"),
+        Binding("escape", "back", "Back", id="image_history.back"),
+        Binding("i", "inspect", "Inspect", id="image_history.inspect"),
     ]
 
     def __init__(self, image: ImageRow) -> None:

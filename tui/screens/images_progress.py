@@ -57,7 +57,7 @@ def layer_table(layers: tuple[LayerProgress, ...], width: int = 100) -> Table:
 class TransferScreen(WorkerErrors, Screen):
     """``docker pull`` / ``docker push`` progress."""
 
-    BINDINGS = [Binding("escape", "back", "Cancel / back")]
+    BINDINGS = [Binding("escape", "back", "Cancel / back", id="transfer.back")]
 
     def __init__(self, kind: str, reference: str) -> None:
         super().__init__(classes="image-progress")
@@ -168,7 +168,7 @@ class ProgressBarStatic(Static):
 class BuildScreen(WorkerErrors, Screen):
     """``docker build`` output, live; a failure names the step that failed."""
 
-    BINDINGS = [Binding("escape", "back", "Cancel / back")]
+    BINDINGS = [Binding("escape", "back", "Cancel / back", id="build.back")]
 
     def __init__(self, request: image_ops.BuildRequest) -> None:
         super().__init__(classes="image-progress")

@@ -18,8 +18,8 @@ from tui.workers import WorkerErrors
 
 class ImageSearchScreen(WorkerErrors, Screen):
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "edit_term", "New search"),
+        Binding("escape", "back", "Back", id="image_search.back"),
+        Binding("slash", "edit_term", "New search", id="image_search.edit_term"),
     ]
 
     def __init__(self, term: str = "") -> None:

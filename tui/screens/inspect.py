@@ -43,10 +43,10 @@ def find_all(text: str, needle: str) -> list[int]:
 
 class InspectScreen(WorkerErrors, Screen):
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next"),
-        Binding("N", "previous_match", "Previous"),
+        Binding("escape", "back", "Back", id="inspect.back"),
+        Binding("slash", "search", "Search", id="inspect.search"),
+        Binding("n", "next_match", "Next", id="inspect.next_match"),
+        Binding("N", "previous_match", "Previous", id="inspect.previous_match"),
     ]
 
     def __init__(self, kind: str, object_id: str, name: str) -> None:

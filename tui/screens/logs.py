@@ -143,22 +143,22 @@ class LogScreen(WorkerErrors, Screen):
     """Logs of one or several containers (merged, names coloured)."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("q", "close", "Close", show=False),
-        Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next", show=False),
-        Binding("N", "previous_match", "Previous", show=False),
-        Binding("f", "filter", "Filter"),
-        Binding("ampersand", "filter", "Filter (& as in less)", show=False),
-        Binding("w", "toggle_wrap", "Wrap"),
-        Binding("t", "toggle_timestamps", "Time"),
-        Binding("s", "save", "Save"),
-        Binding("G", "follow", "Follow"),
-        *[Binding(key, f"since('{label}')", f"Since {label}", show=False) for key, label, _ in SINCE_PRESETS],
-        Binding("0", "all_lines", "All lines", show=False),
-        Binding("plus", "tail(1)", "More lines (+ tail)", show=False),
-        Binding("minus", "tail(-1)", "Fewer lines (- tail)", show=False),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("escape", "back", "Back", id="logs.back"),
+        Binding("q", "close", "Close", show=False, id="logs.close"),
+        Binding("slash", "search", "Search", id="logs.search"),
+        Binding("n", "next_match", "Next", show=False, id="logs.next_match"),
+        Binding("N", "previous_match", "Previous", show=False, id="logs.previous_match"),
+        Binding("f", "filter", "Filter", id="logs.filter"),
+        Binding("ampersand", "filter", "Filter (& as in less)", show=False, id="logs.filter_less"),
+        Binding("w", "toggle_wrap", "Wrap", id="logs.toggle_wrap"),
+        Binding("t", "toggle_timestamps", "Time", id="logs.toggle_timestamps"),
+        Binding("s", "save", "Save", id="logs.save"),
+        Binding("G", "follow", "Follow", id="logs.follow"),
+        *[Binding(key, f"since('{label}')", f"Since {label}", show=False, id=f"logs.since_{label}") for key, label, _ in SINCE_PRESETS],
+        Binding("0", "all_lines", "All lines", show=False, id="logs.all_lines"),
+        Binding("plus", "tail(1)", "More lines (+ tail)", show=False, id="logs.more_lines"),
+        Binding("minus", "tail(-1)", "Fewer lines (- tail)", show=False, id="logs.fewer_lines"),
+        Binding("r", "reload", "Reload", show=False, id="logs.reload"),
     ]
 
     def __init__(self, rows: Sequence[ContainerRow], *, project: str = "", preset: Preset | None = None) -> None:

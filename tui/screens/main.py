@@ -15,10 +15,10 @@ from tui.panes.registry import pane_classes
 
 class MainScreen(Screen):
     BINDINGS = [
-        Binding("q", "app.quit", "Quit"),
-        Binding("tab", "next_pane", "Next pane", show=False),
-        Binding("shift+tab", "previous_pane", "Previous pane", show=False),
-        *[Binding(str(n), f"show_pane({n - 1})", f"Pane {n}", show=False) for n in range(1, 10)],
+        Binding("q", "app.quit", "Quit", id="main.quit"),
+        Binding("tab", "next_pane", "Next pane", show=False, id="main.next_pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="main.previous_pane"),
+        *[Binding(str(n), f"show_pane({n - 1})", f"Pane {n}", show=False, id=f"main.pane_{n}") for n in range(1, 10)],
     ]
 
     def __init__(self) -> None:

@@ -29,7 +29,7 @@ class NetworkRequest:
 class InternalCheckbox(Checkbox):
     """The form's last field: space toggles, enter submits like the other fields."""
 
-    BINDINGS = [Binding("enter", "submit_form", "Create", show=False)]
+    BINDINGS = [Binding("enter", "submit_form", "Create", show=False, id="network_create.submit_form")]
 
     def action_submit_form(self) -> None:
         self.screen.action_submit()  # type: ignore[attr-defined]
@@ -39,8 +39,8 @@ class NetworkCreateScreen(ModalScreen["NetworkRequest | None"]):
     """Dismisses with a validated request, or None on escape."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Create"),
+        Binding("escape", "cancel", "Cancel", id="network_create.cancel"),
+        Binding("ctrl+s", "submit", "Create", id="network_create.submit"),
     ]
 
     def compose(self) -> ComposeResult:

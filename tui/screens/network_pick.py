@@ -16,7 +16,7 @@ from tui.presentation import safe_text
 class ContainerPickScreen(ModalScreen["str | None"]):
     """A filterable list of (id, label); dismisses with the chosen id."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="container_pick.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()

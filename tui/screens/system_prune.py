@@ -17,10 +17,10 @@ class SystemPruneScreen(ModalScreen["bool | None"]):
     """Dismisses with whether to include volumes, or None when cancelled."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Prune"),
-        Binding("n", "answer(False)", "Cancel"),
-        Binding("escape", "answer(False)", "Cancel", show=False),
-        Binding("v", "toggle_volumes", "Include volumes"),
+        Binding("y", "answer(True)", "Prune", id="system_prune.yes"),
+        Binding("n", "answer(False)", "Cancel", id="system_prune.no"),
+        Binding("escape", "answer(False)", "Cancel", show=False, id="system_prune.cancel"),
+        Binding("v", "toggle_volumes", "Include volumes", id="system_prune.toggle_volumes"),
     ]
 
     def __init__(self, api_version: str) -> None:

@@ -160,7 +160,7 @@ class TerminalScreen(Screen[None]):
 class ExecOptionsScreen(ModalScreen[ExecOptions | None]):
     """`E`: the command, user and working directory for an exec."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="exec_options.cancel")]
 
     def __init__(self, container_name: str) -> None:
         super().__init__(id="exec-options")

@@ -27,8 +27,8 @@ class VolumeCreateScreen(ModalScreen["VolumeRequest | None"]):
     """Dismisses with a validated request, or None on escape."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Create"),
+        Binding("escape", "cancel", "Cancel", id="volume_create.cancel"),
+        Binding("ctrl+s", "submit", "Create", id="volume_create.submit"),
     ]
 
     def compose(self) -> ComposeResult:
