@@ -11,13 +11,20 @@
 #   eval "$(scripts/daemon.sh start)"   start one; stdout is the `export` lines
 #   scripts/daemon.sh env               print them again (uses DTUI_DAEMON_DIR)
 #   scripts/daemon.sh stop              stop the one named by DTUI_DAEMON_DIR
+#   scripts/daemon.sh crash [DIR]       SIGKILL that dockerd only, as a crash
+#                                       would (containers, registry, bridge stay)
+#   scripts/daemon.sh revive [DIR]      start dockerd again after a crash, on the
+#                                       same socket and data-root
 #   scripts/daemon.sh run CMD [ARG...]  start, run CMD with that environment,
 #                                       always stop; exits with CMD's status
 #   source scripts/daemon.sh            then `dtui_daemon_start` exports into
 #                                       this shell and `dtui_daemon_stop` ends it
 #
 # Environment knobs: DTUI_TEST_NET (default 10.213: the /16 the bridges and
-# user networks come from), DTUI_TEST_REGISTRY_PORT (first port tried, 5000).
+# user networks come from), DTUI_TEST_REGISTRY_PORT (first port tried, 5000),
+# DTUI_DAEMON_OWNER (for `start`: the pid of the process that will stop the
+# daemon, e.g. a test's pytest; once it is gone the slot is free again and the
+# next start cleans it up, even when that process was killed before its stop).
 # Progress goes to stderr, so stdout stays clean for `eval`.
 
 DTUI_REPO=${DTUI_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -347,6 +354,27 @@ _dtui_start_slot_locked() {
     echo '{}' >"$_d_config/config.json"
     : >"$_d_dir/dockerd.log"
     _dtui_say "starting private dockerd at unix://$_d_sock (bridge $_d_bridge $_d_bip)"
+    _dtui_launch_dockerd || return 1
+    _dtui_reset_daemon
+    _dtui_import_busybox || return 1
+    _dtui_start_registry || return 1
+    _dtui_say "registry at $_d_registry; daemon $(_dtui_docker version --format '{{.Server.Version}}') ready"
+    _dtui_env_lines >"$_d_dir/env"
+}
+
+# Run dockerd for the slot in _d_* (its bridge exists) and wait until it answers.
+_dtui_launch_dockerd() {
+    # A fresh network store on every start. On start, moby deletes the
+    # default "bridge" network it finds in its store as stale, and with
+    # --default-address-pool and no live-restore it then also deletes the
+    # host's docker0 (daemon_unix.go: removeDefaultBridgeInterface), which is
+    # another daemon's bridge, never ours. With no stored "bridge" network
+    # that never runs. User networks do not outlive a restart of a private
+    # daemon; the tests make their own.
+    rm -rf "$_d_dir/data/network"
+    # A pidfile left by a killed dockerd would block the start if its pid had
+    # been reused.
+    rm -f "$_d_dir/dockerd.pid"
     # setsid: a Ctrl+C meant for pytest must not reach the daemon; the trap
     # that called us stops it in order. --config-file: never read the host's
     # /etc/docker/daemon.json.
@@ -365,12 +393,7 @@ _dtui_start_slot_locked() {
             </dev/null >>"$_d_dir/dockerd.log" 2>&1
     ) &
     disown $!
-    _dtui_wait_dockerd || return 1
-    _dtui_reset_daemon
-    _dtui_import_busybox || return 1
-    _dtui_start_registry || return 1
-    _dtui_say "registry at $_d_registry; daemon $(_dtui_docker version --format '{{.Server.Version}}') ready"
-    _dtui_env_lines >"$_d_dir/env"
+    _dtui_wait_dockerd
 }
 
 _dtui_running() {
@@ -380,6 +403,33 @@ _dtui_running() {
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
     stat=${stat##*) }
     [[ ${stat:0:1} != Z ]]
+}
+
+# Pids of the slot's processes whose command name matches one of the glob
+# patterns given: the ones whose command line names its exec-root.
+_dtui_slot_pids() {
+    local proc comm pattern
+    for proc in /proc/[0-9]*; do
+        read -r comm 2>/dev/null <"$proc/comm" || continue
+        for pattern in "$@"; do
+            # shellcheck disable=SC2053
+            if [[ $comm == $pattern ]]; then
+                [[ $(_dtui_cmdline "${proc#/proc/}") == *"$_d_exec/"* ]] && echo "${proc#/proc/}"
+                break
+            fi
+        done
+    done
+}
+
+_dtui_children() {  # pid
+    local parent=$1 stat fields
+    for stat in /proc/[0-9]*/stat; do
+        fields=$(cat "$stat" 2>/dev/null) || continue
+        fields=${fields##*) }
+        # shellcheck disable=SC2086
+        set -- $fields
+        [[ $2 == "$parent" ]] && { stat=${stat#/proc/}; echo "${stat%/stat}"; }
+    done
 }
 
 _dtui_wait_gone() {  # pid, tenths of a second
@@ -406,15 +456,15 @@ _dtui_stop_slot() {
         kill "$pid"
         _dtui_wait_gone "$pid" 200 || { _dtui_say "dockerd ignored SIGTERM; killing it"; kill -9 "$pid"; }
     fi
-    for proc in /proc/[0-9]*; do
-        read -r comm 2>/dev/null <"$proc/comm" || continue
-        case $comm in
-        containerd | containerd-shim* | runc | dockerd | docker-proxy) ;;
-        *) continue ;;
-        esac
-        if [[ $(_dtui_cmdline "${proc#/proc/}") == *"$_d_exec/"* ]]; then
-            kill -9 "${proc#/proc/}" 2>/dev/null
-        fi
+    # A container of a daemon that is gone (crashed, or its run was killed) is
+    # a child of its shim; killing the shim alone would leave it running.
+    for pid in $(_dtui_slot_pids 'containerd-shim*'); do
+        for child in $(_dtui_children "$pid"); do
+            kill -9 "$child" 2>/dev/null
+        done
+    done
+    for pid in $(_dtui_slot_pids containerd 'containerd-shim*' runc dockerd docker-proxy); do
+        kill -9 "$pid" 2>/dev/null
     done
     while read -r mnt; do
         umount -l "$mnt" 2>/dev/null
@@ -449,12 +499,66 @@ dtui_daemon_stop() {
     _dtui_unlock
 }
 
+# Slot variables for the daemon named by $1 or DTUI_DAEMON_DIR, if it runs.
+_dtui_named_slot() {
+    local dir=${1:-${DTUI_DAEMON_DIR:-}}
+    if [[ -z $dir || ! -f $dir/owner ]]; then
+        _dtui_say "no private daemon in ${dir:-(DTUI_DAEMON_DIR is unset)}"
+        return 1
+    fi
+    _dtui_slot_vars "$dir"
+}
+
+# Public: SIGKILL the slot's dockerd, nothing else, for tests of a daemon that
+# dies under a client. containerd goes with it (moby starts it with a parent
+# death signal); containers keep running in their shims until the daemon is
+# back and, without live-restore, stops them.
+dtui_daemon_crash() {
+    local pid
+    _dtui_named_slot "$@" || return 1
+    if ! pid=$(_dtui_dockerd_pid); then
+        _dtui_say "dockerd of $_d_dir is not running"
+        return 1
+    fi
+    kill -9 "$pid"
+    _dtui_wait_gone "$pid" 100 || { _dtui_say "dockerd $pid survived SIGKILL"; return 1; }
+    # Its containerd gets SIGKILL from the kernel but may take a moment to go;
+    # one still listed in containerd.pid (even as an unreaped zombie) would
+    # make the next dockerd wait for it instead of starting its own.
+    for pid in $(_dtui_slot_pids containerd); do
+        kill -9 "$pid" 2>/dev/null
+        _dtui_wait_gone "$pid" 100 || { _dtui_say "containerd $pid survived SIGKILL"; return 1; }
+    done
+    rm -f "$_d_exec/containerd/containerd.pid"
+}
+
+# Public: start the slot's dockerd again after a crash: same socket, data-root
+# and bridge; nothing is reset or imported.
+dtui_daemon_revive() {
+    _dtui_named_slot "$@" || return 1
+    if _dtui_dockerd_pid >/dev/null; then
+        _dtui_say "dockerd of $_d_dir is already running"
+        return 1
+    fi
+    _dtui_lock
+    ip link show "$_d_bridge" >/dev/null 2>&1 || _dtui_make_bridge
+    _dtui_launch_dockerd
+    local rc=$?
+    _dtui_unlock
+    return "$rc"
+}
+
 _dtui_main() {
     local cmd=${1:-}
     shift
     case $cmd in
     start)
-        _dtui_start_slot detached && cat "$_d_dir/env"
+        local owner=${DTUI_DAEMON_OWNER:-detached}
+        if [[ $owner != detached ]] && ! _dtui_running "$owner"; then
+            _dtui_say "DTUI_DAEMON_OWNER=$owner is not a running process"
+            return 2
+        fi
+        _dtui_start_slot "$owner" && cat "$_d_dir/env"
         ;;
     env)
         [[ -n ${DTUI_DAEMON_DIR:-} && -f $DTUI_DAEMON_DIR/env ]] || {
@@ -466,6 +570,12 @@ _dtui_main() {
     stop)
         dtui_daemon_stop "$@"
         ;;
+    crash)
+        dtui_daemon_crash "$@"
+        ;;
+    revive)
+        dtui_daemon_revive "$@"
+        ;;
     run)
         (($# > 0)) || { _dtui_say "usage: $0 run CMD [ARG...]"; return 2; }
         trap 'dtui_daemon_stop' EXIT
@@ -475,7 +585,7 @@ _dtui_main() {
         "$@"
         ;;
     *)
-        echo "usage: $0 start | env | stop [DIR] | run CMD [ARG...]" >&2
+        echo "usage: $0 start | env | stop [DIR] | crash [DIR] | revive [DIR] | run CMD [ARG...]" >&2
         return 2
         ;;
     esac
