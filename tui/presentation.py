@@ -45,23 +45,28 @@ def short_id(identifier: str) -> str:
     return identifier.split(":", 1)[-1][:12]
 
 
-def format_port(port: PortMapping) -> str:
+def format_port(port: PortMapping, *, compact: bool = False) -> str:
     if port.public_port:
+        if compact:
+            return f"{port.public_port}->{port.private_port}/{port.type}"
         ip = port.ip or "0.0.0.0"
         host = f"[{ip}]" if ":" in ip else ip
         return f"{host}:{port.public_port}->{port.private_port}/{port.type}"
     return f"{port.private_port}/{port.type}"
 
 
-def format_ports(ports: Iterable[PortMapping]) -> str:
-    """Like ``docker ps``: IPv4 and IPv6 bindings of one port shown once."""
+def format_ports(ports: Iterable[PortMapping], *, compact: bool = False) -> str:
+    """Like ``docker ps``: IPv4 and IPv6 bindings of one port shown once.
+
+    ``compact`` (narrow screens) leaves out the host address: "32768->80/tcp".
+    """
     seen: list[str] = []
     for port in sorted(ports, key=lambda p: (p.private_port, p.type, p.public_port or 0, ":" in p.ip)):
         if port.public_port and ":" in port.ip:
             v4_twin = PortMapping(port.private_port, port.type, port.public_port, "0.0.0.0")
             if format_port(v4_twin) in seen:
                 continue
-        text = format_port(port)
+        text = format_port(port, compact=compact)
         if text not in seen:
             seen.append(text)
     return ", ".join(seen)
@@ -209,3 +214,73 @@ def transfer_line(done: int, total: int) -> str:
     if total:
         return f"{human_size(done)} / {human_size(total)}"
     return human_size(done) if done else ""
+
+
+# --- stats ---------------------------------------------------------------
+
+_SPARK = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Iterable[float], width: int, ceiling: float | None = None) -> str:
+    """The last ``width`` values as block characters, scaled to ``ceiling``
+    (or to their own maximum); always exactly ``width`` characters, padded
+    on the left while the history is shorter than that."""
+    points = list(values)[-width:] if width > 0 else []
+    top = ceiling if ceiling and ceiling > 0 else max(points, default=0.0)
+    steps = len(_SPARK) - 1
+    chars = []
+    for value in points:
+        if top <= 0 or value <= 0:
+            chars.append(_SPARK[0] if value <= 0 else _SPARK[1])
+            continue
+        level = min(steps, max(1, round(value / top * steps)))
+        chars.append(_SPARK[level])
+    return " " * (max(width, 0) - len(chars)) + "".join(chars)
+
+
+def compact_bytes(num_bytes: float | None) -> str:
+    """Binary sizes in at most 6 characters for narrow columns: "512K", "12.3M", "1.9G"."""
+    if num_bytes is None:
+        return "-"
+    value = float(num_bytes)
+    for unit in ("B", "K", "M", "G", "T"):
+        if value < 1024.0 or unit == "T":
+            if unit == "B":
+                return f"{value:.0f}B"
+            return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
+        value /= 1024.0
+    return f"{value:.0f}T"  # pragma: no cover
+
+
+def cpu_text(percent: float | None) -> str:
+    """CPU % as a column shows it; "…" until a second reading exists."""
+    if percent is None:
+        return "…"
+    if percent < 10:
+        return f"{percent:.1f}%"
+    return f"{percent:.0f}%"
+
+
+def rate_text(rate: float | None) -> str:
+    """Bytes per second in decimal units like docker's I/O columns ("1.2MB")."""
+    return "…" if rate is None else human_size(rate)
+
+
+def compact_rate(rate: float | None) -> str:
+    """A rate for narrow columns: "1.23M" (decimal, like docker's I/O), "0"."""
+    if rate is None:
+        return "…"
+    text = human_size(rate)
+    return text[:-1] if text.endswith("B") and not text[:-1].isdigit() else text[:-1] or "0"
+
+
+def cpu_style(percent: float | None, cpus: float) -> str:
+    """Colour by how much of its allowance a container uses."""
+    if percent is None:
+        return "dim"
+    share = percent / (100.0 * (cpus or 1.0))
+    if share >= 0.8:
+        return "bold red"
+    if share >= 0.5:
+        return "yellow"
+    return ""

@@ -93,3 +93,36 @@ def test_sort_rows_by_name_and_created():
     assert [r.name for r in sort_rows(rows, "name")] == ["a", "b", "c"]
     assert [r.name for r in sort_rows(rows, "created")] == ["a", "c", "b"]
     assert [r.name for r in sort_rows(rows, "name", reverse=True)] == ["c", "b", "a"]
+
+
+def test_sparkline_scales_to_the_ceiling_and_keeps_its_width():
+    from tui.presentation import sparkline
+
+    assert sparkline([], 5) == "     "
+    assert sparkline([0, 50, 100], 3, ceiling=100) == " ▄█"
+    # padded on the left while the history is short; only the newest fit
+    assert sparkline([100], 4, ceiling=100) == "   █"
+    assert sparkline(range(1, 11), 3) == "▆▇█"
+    # a tiny non-zero value still shows; zero is blank
+    assert sparkline([0.001, 0], 2, ceiling=100) == "▁ "
+    # without a ceiling the biggest value is the top
+    assert sparkline([2, 4], 2) == "▄█"
+
+
+def test_compact_figures_fit_narrow_columns():
+    from tui.presentation import compact_bytes, compact_rate, cpu_text
+
+    assert compact_bytes(None) == "-"
+    assert compact_bytes(512) == "512B"
+    assert compact_bytes(324 * 1024) == "324K"
+    assert compact_bytes(12.3 * 1024 * 1024) == "12.3M"
+    assert compact_bytes(23.5 * 1024**3) == "23.5G"
+    assert all(len(compact_bytes(n)) <= 6 for n in (0, 1023, 1024, 99.9 * 1024, 1023 * 1024**2, 5 * 1024**4))
+    assert compact_rate(None) == "…"
+    assert compact_rate(0) == "0"
+    assert compact_rate(1234) == "1.23k"
+    assert compact_rate(1.5e6) == "1.5M"
+    assert cpu_text(None) == "…"
+    assert cpu_text(0.04) == "0.0%"
+    assert cpu_text(5.25) == "5.2%"
+    assert cpu_text(199.6) == "200%"

@@ -10,7 +10,17 @@ from textual.binding import Binding
 from tui.docker import containers as ops
 from tui.docker.models import ContainerRow
 from tui.panes.base import Column, ResourcePane, SortSpec
-from tui.presentation import compact_status, container_matches, format_ports, safe_text, state_style, time_ago
+from tui.presentation import (
+    compact_bytes,
+    compact_status,
+    container_matches,
+    cpu_style,
+    cpu_text,
+    format_ports,
+    safe_text,
+    state_style,
+    time_ago,
+)
 
 STATE_ORDER = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "exited": 4, "dead": 5}
 
@@ -26,6 +36,9 @@ class ContainersPane(ResourcePane[ContainerRow]):
         SortSpec("image", lambda r: (r.image.lower(), r.name.lower())),
         SortSpec("created", lambda r: -r.created),
         SortSpec("project", lambda r: (r.compose_project == "", r.compose_project, r.name.lower())),
+        # these two read the stats feed: see sorted_items
+        SortSpec("cpu", lambda r: 0),
+        SortSpec("memory", lambda r: 0),
     )
 
     BINDINGS = [
@@ -67,7 +80,46 @@ class ContainersPane(ResourcePane[ContainerRow]):
     def sorted_items(self, items: list[ContainerRow]) -> list[ContainerRow]:
         if self.running_only:
             items = [row for row in items if row.is_running or row.state == "paused"]
+        spec = self.SORTS[self._sort_index % len(self.SORTS)]
+        if spec.name in ("cpu", "memory"):
+            latest = self.dtui.stats_feed.latest
+
+            def usage(row: ContainerRow) -> float:
+                stats = latest.get(row.id)
+                if stats is None:
+                    return -1.0
+                if spec.name == "cpu":
+                    return stats.cpu_percent if stats.cpu_percent is not None else -0.5
+                return float(stats.mem_usage)
+
+            # busiest first; O turns it around
+            ordered = sorted(items, key=lambda row: row.name.lower())
+            return sorted(ordered, key=usage, reverse=not self._sort_reverse)
         return super().sorted_items(items)
+
+    # --- live CPU and memory (the app's stats feed) ---------------------
+    def stats_targets(self) -> tuple[list[str], list[str]] | None:
+        """For the feed: running containers while the CPU/MEM columns show."""
+        if not self.display or self.screen is not self.app.screen or not self._loaded:
+            return None
+        running = [row.id for row in self.items if row.is_running]
+        top = int(self.table.scroll_y)
+        on_screen = [row.id for row in self._visible[top : top + max(1, self.table.size.height)] if row.is_running]
+        return running, on_screen
+
+    def on_stats(self, feed: Any) -> None:
+        if not self.display:
+            return
+        for row in self.items:
+            if row.is_running or row.id in feed.latest:
+                self._row_cells.pop(row.id, None)
+        self.render_rows()
+
+    def on_items_listed(self, message: Any) -> None:
+        super().on_items_listed(message)
+        if message.pane_id == self.pane_id:
+            # numbers and graphs of removed containers go with them
+            self.dtui.stats_feed.forget(row.id for row in self.items)
 
     def status_summary(self) -> str:
         running = sum(1 for row in self.items if row.is_running)
@@ -91,15 +143,25 @@ class ContainersPane(ResourcePane[ContainerRow]):
         usable = width - 2
         if width < 120:
             # no STATE column: the name is coloured by state instead
+            grow = (width - 80) // 4
             return [
-                Column("name", "NAME", 17 + (width - 80) // 4),
-                Column("image", "IMAGE", 13 + (width - 80) // 4),
-                Column("status", "STATUS", 17),
-                Column("ports", "PORTS", max(8, usable - 30 - 2 * ((width - 80) // 4) - 17 - 2 * 4)),
+                Column("name", "NAME", 16 + grow),
+                Column("image", "IMAGE", 10 + grow),
+                Column("status", "STATUS", 14),
+                Column("cpu", "CPU", 5),
+                Column("mem", "MEM", 5),
+                Column("ports", "PORTS", max(8, usable - 26 - 2 * grow - 14 - 5 - 5 - 2 * 6)),
             ]
-        fixed = [Column("state", "STATE", 10), Column("status", "STATUS", 22), Column("ports", "PORTS", 28), Column("created", "CREATED", 14)]
+        fixed = [
+            Column("state", "STATE", 10),
+            Column("status", "STATUS", 18),
+            Column("cpu", "CPU", 6),
+            Column("mem", "MEM", 7),
+            Column("ports", "PORTS", 24),
+        ]
         if width >= 150:
-            fixed += [Column("id", "ID", 12), Column("project", "PROJECT", 12)]
+            # STATUS already says how long it has been up or down
+            fixed += [Column("created", "CREATED", 14), Column("id", "ID", 12), Column("project", "PROJECT", 12)]
         spare = usable - sum(c.width or 0 for c in fixed) - 2 * (len(fixed) + 2)
         command_width = 0
         if spare >= 2 * 28 + 18:
@@ -124,8 +186,15 @@ class ContainersPane(ResourcePane[ContainerRow]):
             return Text(item.state, style=state_style(item.state))
         if column == "status":
             return safe_text(compact_status(item.status) if self._compact else item.status)
+        if column in ("cpu", "mem"):
+            stats = self.dtui.stats_feed.latest.get(item.id) if item.is_running else None
+            if stats is None:
+                return Text("…", style="dim") if item.is_running else ""
+            if column == "cpu":
+                return Text(cpu_text(stats.cpu_percent), style=cpu_style(stats.cpu_percent, stats.online_cpus))
+            return compact_bytes(stats.mem_usage)
         if column == "ports":
-            return format_ports(item.ports)
+            return format_ports(item.ports, compact=self._compact)
         if column == "id":
             return item.short_id
         if column == "created":
