@@ -6,9 +6,11 @@ error handler and the operations every pane and screen asks for.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,35 +18,51 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.binding import Binding
+from textual.markup import escape
 from textual.worker import Worker, WorkerState
 
+from tui.config import Settings, is_contract_binding
 from tui.docker import containers as ops
-from tui.docker.client import DockerService, Endpoint
-from tui.docker.errors import describe_error, is_connection_problem
+from tui.docker.client import CALL_TIMEOUT, DockerService, Endpoint, list_contexts, resolve_endpoint
+from tui.docker.errors import DaemonUnavailable, describe_error, is_connection_problem
 from tui.docker.events import EventStream
 from tui.docker.models import ContainerRow
 from tui.messages import DaemonConnection, DaemonEventReceived, TaskFinished
 from tui.presentation import safe_text
 
 
-class DtuiApp(App[int]):
+class DtuiApp(App[int], inherit_bindings=False):
     """Keyboard-driven Docker UI."""
 
     CSS_PATH = [Path(__file__).parent / "styles" / "app.tcss", Path(__file__).parent / "styles" / "system.tcss", Path(__file__).parent / "styles" / "terminal.tcss", Path(__file__).parent / "styles" / "logs.tcss", Path(__file__).parent / "styles" / "images.tcss"]
     TITLE = "dtui"
     # ':' opens the palette; ctrl+p belongs to the container in the terminal view
     COMMAND_PALETTE_BINDING = "colon"
-    # No app-wide ctrl+q / ctrl+c: inside the embedded terminal they are the
-    # container's keys (ctrl+c interrupts there, ctrl+p ctrl+q detaches).
+    # App's own BINDINGS are not inherited (inherit_bindings=False): its
+    # priority ctrl+q quit would beat every widget to ctrl+q, and ctrl+p ctrl+q
+    # is how a user leaves a container. ctrl+c quits, but not while the
+    # terminal has focus: the terminal consumes every key (check_consume_key).
     BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+c", "quit", "Quit", show=False),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit"),
     ]
 
-    def __init__(self, service: DockerService, *, read_only: bool = False, start_event_stream: bool = True) -> None:
+    def __init__(
+        self,
+        service: DockerService,
+        *,
+        read_only: bool = False,
+        settings: Settings | None = None,
+        start_event_stream: bool = True,
+    ) -> None:
         super().__init__()
         self.service = service
         self.read_only = read_only
+        #: the user's settings file, already read (defaults when there is none)
+        self.settings = settings or Settings()
+        #: binding id -> key, the [keys] overrides that were applied
+        self.key_overrides: dict[str, str] = {}
+        self._switching = asyncio.Lock()
         self.connected: bool | None = None
         self.disconnect_reason = ""
         self.engine_summary = ""
@@ -64,21 +82,57 @@ class DtuiApp(App[int]):
     def on_mount(self) -> None:
         from tui.screens.main import MainScreen
 
+        problems = [*self.settings.problems, *self._apply_theme(), *self._apply_keys()]
         self.push_screen(MainScreen())
         self.stats_feed.start()
         if self._start_event_stream:
-            self._event_stream = EventStream(
-                self.service,
-                on_event=lambda event: self.post_message(DaemonEventReceived(event)),
-                on_connected=lambda: self.post_message(DaemonConnection(True)),
-                on_disconnected=lambda reason: self.post_message(DaemonConnection(False, reason)),
-            )
-            self._event_stream.start()
+            self._start_events()
+        if problems:
+            # shown once; dtui goes on with the defaults. The file is named
+            # in the title, each line of the body starts with its line number.
+            path = str(self.settings.path or "")
+            body = "\n".join(problem.removeprefix(f"{path} ").removeprefix(f"{path}: ") for problem in problems)
+            self.notify(body, title=f"Settings {path}", severity="warning", timeout=15, markup=False)
 
     def on_unmount(self) -> None:
-        if self._event_stream is not None:
-            self._event_stream.stop()
+        self._stop_events()
         self.stats_feed.close()
+
+    def _start_events(self) -> None:
+        def post(message: DaemonConnection | DaemonEventReceived) -> None:
+            # a stream replaced by a context switch has nothing more to say
+            if self._event_stream is stream:
+                self.post_message(message)
+
+        stream = EventStream(
+            self.service,
+            on_event=lambda event: post(DaemonEventReceived(event)),
+            on_connected=lambda: post(DaemonConnection(True)),
+            on_disconnected=lambda reason: post(DaemonConnection(False, reason)),
+        )
+        self._event_stream = stream
+        stream.start()
+
+    def _stop_events(self) -> None:
+        stream, self._event_stream = self._event_stream, None
+        if stream is not None:
+            stream.stop()
+
+    # --- settings ----------------------------------------------------------
+    def _apply_theme(self) -> list[str]:
+        theme = self.settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+            return []
+        return [self.settings.problem("theme", f"no theme {theme!r} (': Theme' lists them)")]
+
+    def _apply_keys(self) -> list[str]:
+        if not self.settings.keys:
+            return []
+        keymap, problems = resolve_keymap(self.settings, binding_classes())
+        self.key_overrides = keymap
+        self.set_keymap(keymap)
+        return problems
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.exit(0)
@@ -115,15 +169,79 @@ class DtuiApp(App[int]):
         return [pane for screen in self.screen_stack if isinstance(screen, MainScreen) for pane in screen.panes]
 
     def _load_engine_summary(self) -> None:
-        def load() -> str:
-            version = self.service.api.version()
-            return f"Engine {version.get('Version', '?')} · API {self.service.api.api_version}"
+        service = self.service
 
-        self.run_task("daemon version", load, on_result=self._set_engine_summary, quiet=True)
+        def load() -> str:
+            version = service.api.version()
+            return f"Engine {version.get('Version', '?')} · API {service.api.api_version}"
+
+        def loaded(summary: str) -> None:
+            if service is self.service:  # not a daemon left by a context switch
+                self._set_engine_summary(summary)
+
+        self.run_task("daemon version", load, on_result=loaded, quiet=True)
 
     def _set_engine_summary(self, summary: str) -> None:
         self.engine_summary = summary
         self._refresh_status()
+
+    # --- Docker contexts (k9s :ctx) ----------------------------------------
+    def is_current_context(self, name: str) -> bool:
+        endpoint = self.endpoint
+        if endpoint.context is not None:
+            return endpoint.context == name
+        return name == "default" and endpoint.source in ("default", "DOCKER_HOST")
+
+    def _context_commands(self) -> Iterator[SystemCommand]:
+        try:
+            contexts = list_contexts()
+        except OSError as exc:
+            self.notify(f"Docker contexts: {exc}", severity="error", timeout=5, markup=False)
+            return
+        for info in contexts:
+            current = self.is_current_context(info.name)
+            title = f"Switch to context {info.name} ({info.host})" + ("  ● current" if current else "")
+            about = "ctx: the daemon dtui talks to now" if current else f"ctx: {info.description or 'Docker context'}"
+            # the palette reads titles as markup; names and hosts are data
+            yield SystemCommand(escape(title), escape(about), functools.partial(self.switch_context, info.name))
+
+    async def switch_context(self, name: str) -> None:
+        """Talk to the daemon of Docker context ``name`` from now on."""
+        try:
+            endpoint = resolve_endpoint(context=name)
+        except DaemonUnavailable as exc:
+            self.notify(str(exc), title="Docker context", severity="error", timeout=6, markup=False)
+            return
+        await self.switch_endpoint(endpoint)
+
+    async def switch_endpoint(self, endpoint: Endpoint) -> None:
+        """Leave the current daemon: its event stream, stats sampler and every
+        screen showing its objects go; a fresh main screen lists the new one."""
+        from tui.screens.main import MainScreen
+
+        async with self._switching:
+            self._stop_events()
+            self.stats_feed.reset()
+            old, self.service = self.service, DockerService(endpoint)
+            self.connected = None
+            self.disconnect_reason = ""
+            self.engine_summary = ""
+            mains = [screen for screen in self.screen_stack if isinstance(screen, MainScreen)]
+            pane = mains[0].panes.index(mains[0].active_pane) if mains else 0
+            # logs, terminals, forms and a pending confirmation belong to the
+            # old daemon's objects: they close without acting
+            while len(self.screen_stack) > 1:
+                await self.pop_screen()
+            # new panes: not one row of the old daemon, every list due
+            main = MainScreen()
+            await self.push_screen(main)
+            main.action_show_pane(pane)
+            if self._start_event_stream:
+                self._start_events()
+            self._refresh_status()
+            # calls already under way may still use the old client for a while
+            self.set_timer(CALL_TIMEOUT, lambda: threading.Thread(target=old.close, name="dtui-close", daemon=True).start())
+        self.notify(f"Now on {endpoint.host} ({endpoint.source}).", title="Docker context", timeout=4, markup=False)
 
     def _refresh_status(self) -> None:
         from tui.screens.main import MainScreen
@@ -215,8 +333,14 @@ class DtuiApp(App[int]):
             return False
         return True
 
-    def confirm(self, title: str, body: str | Text, then: Callable[[], None]) -> None:
+    def confirm(self, title: str, body: str | Text, then: Callable[[], None], *, removal: bool = True) -> None:
+        """Ask, then run ``then``. ``confirm = false`` in the settings skips
+        the question for what is not a removal; removals always ask."""
         from tui.screens.confirm import ConfirmScreen
+
+        if not removal and not self.settings.confirm:
+            then()
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -242,7 +366,7 @@ class DtuiApp(App[int]):
             body = f"{row.short_id}  {safe_text(row.image)}  ({row.state})"
             if action == "force-remove" and row.is_running:
                 body += "\nThe container is running: it will be killed first."
-            self.confirm(f"{spec.verb.capitalize()} container {name}?", body, go)
+            self.confirm(f"{spec.verb.capitalize()} container {name}?", body, go, removal=action in ("remove", "force-remove"))
         else:
             go()
 
@@ -323,7 +447,7 @@ class DtuiApp(App[int]):
 
     def _extra_commands(self, screen: Screen) -> Any:
         """Commands that have no key of their own."""
-        return iter(())
+        yield from self._context_commands()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -339,15 +463,131 @@ class DtuiApp(App[int]):
             self.push_screen(CommitForm(row))
 
 
+def binding_classes() -> list[type]:
+    """Every class with bindings a user can move: the app, and each pane,
+    screen and widget in tui.panes and tui.screens (a module that does not
+    import is left out, so a broken one cannot stop dtui from starting)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import tui.panes
+    import tui.screens
+
+    classes: list[type] = [DtuiApp]
+    for package in (tui.panes, tui.screens):
+        for info in pkgutil.iter_modules(package.__path__):
+            try:
+                module = importlib.import_module(f"{package.__name__}.{info.name}")
+            except Exception:
+                continue
+            for value in vars(module).values():
+                if inspect.isclass(value) and value.__module__ == module.__name__ and "BINDINGS" in value.__dict__:
+                    classes.append(value)
+    return classes
+
+
+def _binding_chains(classes: Sequence[type]) -> list[list[type]]:
+    """The classes whose bindings are active together, roughly as Textual
+    chains them: a pane under the main screen (with its table focused), a
+    screen, a widget on its own; the app's bindings are in every chain."""
+    from tui.panes.registry import pane_classes
+    from tui.screens.main import MainScreen
+    from tui.widgets.keyed_table import KeyedTable
+
+    panes = tuple(pane_classes())
+    chains: list[list[type]] = []
+    for cls in classes:
+        if cls is DtuiApp:
+            continue
+        if issubclass(cls, panes) or cls.__name__ == "ResourcePane":
+            chains.append([DtuiApp, MainScreen, cls, KeyedTable])
+        else:
+            chains.append([DtuiApp, cls])
+    return chains
+
+
+def resolve_keymap(settings: Settings, classes: Sequence[type]) -> tuple[dict[str, str], list[str]]:
+    """The ``[keys]`` overrides that can be applied, and why the others cannot:
+    unknown id, a key of the fixed contract, or a key already used there."""
+    from tui.screens.help import own_bindings
+
+    known: dict[str, Binding] = {}
+    for cls in classes:
+        for binding in own_bindings(cls):
+            if binding.id:
+                known.setdefault(binding.id, binding)
+    problems: list[str] = []
+    wanted: dict[str, str] = {}
+    for binding_id, key in settings.keys.items():
+        setting = f"keys.{binding_id}"
+        binding = known.get(binding_id)
+        if binding is None:
+            problems.append(settings.problem(setting, "no binding has this id (dtui --keys lists them)"))
+        elif is_contract_binding(binding_id, binding.key):
+            problems.append(settings.problem(setting, f"{binding_id} ({binding.key}) is one of dtui's fixed keys"))
+        else:
+            wanted[binding_id] = key
+    keymap = DtuiApp._normalize_keymap(wanted)
+    chains = _binding_chains(classes)
+    while True:
+        clash = _first_clash(keymap, chains)
+        if clash is None:
+            return keymap, problems
+        binding_id, taken = clash
+        what = taken.id or taken.action
+        problems.append(settings.problem(f"keys.{binding_id}", f"{keymap[binding_id]!r} is already {what} ({taken.description or taken.action})"))
+        del keymap[binding_id]
+
+
+def _first_clash(keymap: dict[str, str], chains: Iterable[list[type]]) -> tuple[str, Binding] | None:
+    """An override whose key another binding in the same chain has too (then
+    one of them would never fire). Textual's own clash check does not see
+    these: it takes every binding with an id for one being rebound."""
+    for chain in chains:
+        entries = [(key, binding) for cls in chain for key, bindings in cls._merge_bindings().key_to_bindings.items() for binding in bindings]  # type: ignore[attr-defined]
+
+        def keys_of(key: str, binding: Binding) -> set[str]:
+            return set(keymap[binding.id].split(",")) if binding.id in keymap else {key}
+
+        for key, binding in entries:
+            if binding.id not in keymap:
+                continue
+            mine = keys_of(key, binding)
+            for other_key, other in entries:
+                if other.id != binding.id and mine & keys_of(other_key, other):
+                    return binding.id, other
+    return None
+
+
+def describe_keys(overrides: dict[str, str] | None = None) -> list[tuple[str, str, str, bool]]:
+    """(binding id, key, what it does, fixed?) for every binding, for ``dtui --keys``."""
+    from tui.screens.help import _key_label, own_bindings
+
+    overrides = overrides or {}
+    rows: dict[str, tuple[str, str, str, bool]] = {}
+    for cls in binding_classes():
+        for binding in own_bindings(cls):
+            if binding.id and binding.id not in rows:
+                key = _key_label(overrides.get(binding.id, binding.key))
+                rows[binding.id] = (binding.id, key, binding.description or binding.action, is_contract_binding(binding.id, binding.key))
+    return sorted(rows.values())
+
+
 def create_app(
     host: str | None = None,
     context: str | None = None,
     *,
-    read_only: bool = False,
+    read_only: bool | None = None,
     endpoint: Endpoint | None = None,
+    settings: Settings | None = None,
 ) -> DtuiApp:
-    """Build the app for a daemon: used by the CLI and by the tests."""
-    from tui.docker.client import resolve_endpoint
+    """Build the app for a daemon: used by the CLI and by the tests.
 
+    ``settings`` are the user's file as the CLI read it; without them the
+    defaults apply, so tests never depend on the machine's settings file.
+    ``read_only`` None means what the settings say."""
+    settings = settings or Settings()
     endpoint = endpoint or resolve_endpoint(host=host, context=context)
-    return DtuiApp(DockerService(endpoint), read_only=read_only)
+    read_only = settings.read_only if read_only is None else read_only
+    return DtuiApp(DockerService(endpoint), read_only=read_only, settings=settings)

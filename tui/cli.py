@@ -1,11 +1,13 @@
-"""Command line: ``dtui [-H URL] [--context NAME] [--read-only]``."""
+"""Command line: ``dtui [-H URL] [--context NAME] [--read-only] [--config PATH]``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from tui import __version__
+from tui.config import Settings, config_path, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,19 +18,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-H", "--host", help="daemon socket to connect to (unix://, tcp://, ssh://user@host)")
     parser.add_argument("--context", help="Docker CLI context to use")
-    parser.add_argument("--read-only", action="store_true", help="browse only: every action that changes something is disabled")
+    parser.add_argument(
+        "--read-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="browse only: every action that changes something is disabled (default: read_only in the settings file)",
+    )
+    parser.add_argument("--config", metavar="PATH", help=f"settings file (default: {config_path()})")
+    parser.add_argument("--keys", action="store_true", help="list every key binding's id, for [keys] in the settings file, and exit")
     parser.add_argument("--version", action="version", version=f"dtui {__version__}")
     return parser
+
+
+def print_keys(settings: Settings) -> None:
+    """Every binding id with its key (after the settings file's [keys])."""
+    from tui.app import binding_classes, describe_keys, resolve_keymap
+
+    overrides, problems = resolve_keymap(settings, binding_classes())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    rows = describe_keys(overrides)
+    width = max(len(row[0]) for row in rows)
+    for binding_id, key, does, fixed in rows:
+        print(f"{binding_id:<{width}}  {key:<14}  {does}{'  (fixed)' if fixed else ''}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from tui.docker.errors import DaemonUnavailable
 
+    # a broken settings file never stops dtui: the app shows its problems
+    settings = load_settings(Path(args.config) if args.config else None, must_exist=bool(args.config))
+    if args.keys:
+        print_keys(settings)
+        return 0
     try:
         from tui.app import create_app
 
-        app = create_app(host=args.host, context=args.context, read_only=args.read_only)
+        app = create_app(host=args.host, context=args.context, read_only=args.read_only, settings=settings)
     except DaemonUnavailable as exc:
         print(f"dtui: {exc}", file=sys.stderr)
         return 2

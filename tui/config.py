@@ -24,6 +24,26 @@ CONTRACT_KEYS = frozenset(
      "l", "a", "e", "E", "i", "u", "s", "r", "k", "p", "d", "D"}
 )
 
+#: Where each contract key is fixed, by binding-id scope (the part of a
+#: binding id before the dot: ``containers.logs`` -> ``containers``). "*" is
+#: everywhere. A binding whose default key is fixed in its scope cannot be
+#: moved by ``[keys]``; everything else can.
+CONTRACT_PLACES: dict[str, frozenset[str]] = {
+    "*": frozenset({"escape", "question_mark", "colon", "slash"}),
+    "main": frozenset({"q", "1", "2", "3", "4", "5", "tab", "shift+tab"}),
+    "containers": frozenset({"enter", "l", "a", "e", "E", "i", "u", "s", "r", "k", "p", "d", "D"}),
+    "details": frozenset({"i", "l"}),
+    **{scope: frozenset({"i", "d", "D"}) for scope in ("images", "volumes", "networks", "stats")},
+}
+
+
+def is_contract_binding(binding_id: str, default_key: str) -> bool:
+    """True when the binding ``binding_id`` (default key ``default_key``,
+    possibly several keys separated by commas) is one of DESIGN.md's fixed keys."""
+    scope = binding_id.split(".", 1)[0]
+    fixed = CONTRACT_PLACES["*"] | CONTRACT_PLACES.get(scope, frozenset())
+    return any(key.strip() in fixed for key in default_key.split(","))
+
 _SINCE = re.compile(r"^(\d+)([smhd])$")
 _KEY = re.compile(r"^[a-zA-Z0-9_+\-]+$")
 
@@ -39,8 +59,10 @@ tail = 5000              # lines fetched when a log view opens, or "all"
 since = ""               # e.g. "15m", "1h", "24h"; empty for no limit
 
 [keys]
-# binding id = key, for keys outside the fixed contract, e.g.
-# sort = "S"
+# "binding id" = "key", for keys outside the fixed contract; `dtui --keys`
+# lists every id. For example:
+# "containers.toggle_running_only" = "R"
+# "list.cycle_sort" = "ctrl+o"
 """
 
 
@@ -55,6 +77,13 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     problems: tuple[str, ...] = ()
+    #: line of each setting found in the file ("theme", "logs.tail",
+    #: "keys.containers.logs"), for problems found after parsing
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def problem(self, key: str, message: str) -> str:
+        """A problem with setting ``key``, naming the file and line."""
+        return _located(self.path, self.lines.get(key), key, message)
 
     @property
     def log_since_seconds(self) -> int | None:
@@ -78,18 +107,42 @@ def config_path(env: dict[str, str] | None = None) -> Path:
     return Path(base) / "dtui" / "config.toml"
 
 
-def _line_of(text: str, key: str) -> int | None:
+def _located(path: Path | None, line: int | None, key: str, message: str) -> str:
+    where = f"{path} line {line}" if path is not None and line else str(path or "config")
+    return f"{where}: {key}: {message}; default used"
+
+
+def _line_of(text: str, dotted: str) -> int | None:
+    """The line that sets ``dotted`` ("theme", "logs.tail", "keys.a.b"):
+    under its [table] header, as a bare, quoted or dotted key."""
+    table: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            table = [p.strip().strip("\"'") for p in header.group(1).split(".")]
+            if ".".join(table) == dotted:
+                return number
+            continue
+        match = re.match(r"^\s*((?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=", line)
+        if not match:
+            continue
+        key: list[str] = []
+        for piece in re.findall(r"\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+", match.group(1)):
+            key.extend([piece[1:-1]] if piece[0] in "\"'" else [piece])
+        if ".".join(table + key) == dotted:
             return number
     return None
 
 
-def load_settings(path: Path | None = None) -> Settings:
+def load_settings(path: Path | None = None, *, must_exist: bool = False) -> Settings:
+    """The settings in ``path`` (default: :func:`config_path`). A missing file
+    is no problem unless the user named it (``must_exist``)."""
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if must_exist:
+            return Settings(path=path, problems=(f"{path}: no such file; defaults used",))
         return Settings(path=path)
     except OSError as exc:
         return Settings(path=path, problems=(f"{path}: cannot read ({exc.strerror}); defaults used",))
@@ -105,9 +158,7 @@ def parse_settings(data: dict[str, Any], path: Path, text: str = "") -> Settings
     problems: list[str] = []
 
     def problem(key: str, message: str) -> None:
-        line = _line_of(text, key.split(".")[-1])
-        where = f"{path} line {line}" if line else str(path)
-        problems.append(f"{where}: {key}: {message}; default used")
+        problems.append(_located(path, _line_of(text, key), key, message))
 
     def take(key: str, kind: type | tuple[type, ...], value: Any) -> Any:
         if isinstance(value, bool) and kind in (int, float, (int, float)):
@@ -161,12 +212,31 @@ def parse_settings(data: dict[str, Any], path: Path, text: str = "") -> Settings
         problem("keys", "must be a table [keys]")
         keys = {}
     accepted: dict[str, str] = {}
-    for binding_id, key in keys.items():
+    lines: dict[str, int] = {}
+    # an unquoted dotted id (containers.logs = "L") is a nested table in TOML
+    for binding_id, key in _flatten(keys):
+        setting = f"keys.{binding_id}"
+        if (line := _line_of(text, setting)) is not None:
+            lines[setting] = line
         if not isinstance(key, str) or not _KEY.match(key):
-            problem(f"keys.{binding_id}", f"{key!r} is not a key name")
+            problem(setting, f"{key!r} is not a key name")
         elif key in CONTRACT_KEYS:
-            problem(f"keys.{binding_id}", f"{key!r} is one of dtui's fixed keys")
+            problem(setting, f"{key!r} is one of dtui's fixed keys")
         else:
-            accepted[str(binding_id)] = key
-    settings = replace(settings, keys=accepted, problems=tuple(problems))
+            accepted[binding_id] = key
+    for name in ("theme", "read_only", "poll_seconds", "confirm", "logs.tail", "logs.since"):
+        if (line := _line_of(text, name)) is not None:
+            lines[name] = line
+    settings = replace(settings, keys=accepted, problems=tuple(problems), lines=lines)
     return settings
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for name, value in table.items():
+        dotted = f"{prefix}{name}"
+        if isinstance(value, dict):
+            items.extend(_flatten(value, dotted + "."))
+        else:
+            items.append((dotted, value))
+    return items

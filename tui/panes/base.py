@@ -32,7 +32,8 @@ T = TypeVar("T")
 
 #: Event-driven refreshes are coalesced to at most this many per second.
 REFRESH_HZ = 10
-#: The safety-net poll, for anything the event stream did not tell us.
+#: The safety-net poll, for anything the event stream did not tell us; the
+#: settings file's ``poll_seconds`` replaces it.
 SAFETY_POLL_SECONDS = 15.0
 
 
@@ -138,7 +139,8 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         return self.query_one(FilterInput)
 
     def on_mount(self) -> None:
-        self.set_interval(SAFETY_POLL_SECONDS, self.mark_dirty)
+        settings = getattr(self.app, "settings", None)
+        self.set_interval(settings.poll_seconds if settings else SAFETY_POLL_SECONDS, self.mark_dirty)
         self._rebuild_columns(self.size.width or self.app.size.width)
         self._refresh_if_dirty()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,7 +43,7 @@ EXTRA_LINES = [
 ]
 
 
-def _own_bindings(cls: type) -> list[Binding]:
+def own_bindings(cls: type) -> list[Binding]:
     items: list[BindingType] = list(cls.__dict__.get("BINDINGS", []))
     return [b for b in items if isinstance(b, Binding)]
 
@@ -51,7 +53,10 @@ def _key_label(key: str) -> str:
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
 
-def help_table() -> Table:
+def help_table(overrides: Mapping[str, str] | None = None) -> Table:
+    """Every binding; ``overrides`` (binding id -> key, the settings file's
+    [keys]) replace the keys they name."""
+    overrides = overrides or {}
     table = Table(box=None, padding=(0, 2), show_header=False, expand=True)
     table.add_column("key", style="bold cyan", no_wrap=True, width=16)
     table.add_column("does")
@@ -59,8 +64,8 @@ def help_table() -> Table:
         table.add_row(Text(title, style="bold underline"), "")
         seen: set[str] = set()
         for cls in classes:
-            for binding in _own_bindings(cls):
-                label = _key_label(binding.key)
+            for binding in own_bindings(cls):
+                label = _key_label(overrides.get(binding.id, binding.key) if binding.id else binding.key)
                 if label in seen or not binding.description:
                     continue
                 seen.add(label)
@@ -78,7 +83,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text("dtui keys  (escape closes)", style="bold"), id="help-title")
-            yield Static(help_table(), id="help-table")
+            yield Static(help_table(getattr(self.app, "key_overrides", None)), id="help-table")
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()

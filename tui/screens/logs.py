@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from tui.config import since_seconds
 from tui.docker.logs import DEFAULT_TAIL, REASON_REMOVED, LogFollower
 from tui.docker.logspool import LogFilter, LogSpool, compile_pattern
 from tui.docker.models import ContainerRow
@@ -91,10 +92,7 @@ class Preset:
         return "all lines" if self.tail == "all" else f"tail {self.tail:,}" if isinstance(self.tail, int) else f"tail {self.tail}"
 
     def since_seconds(self) -> float | None:
-        for _key, label, seconds in SINCE_PRESETS:
-            if label == self.since:
-                return time.time() - seconds
-        return None
+        return time.time() - since_seconds(self.since) if self.since else None
 
 
 def parse_pattern(value: str) -> tuple[re.Pattern[str], str]:
@@ -168,7 +166,8 @@ class LogScreen(WorkerErrors, Screen):
         self.rows = list(rows)
         self.project = project
         self.names = [row.name for row in self.rows]
-        self.preset = preset or Preset()
+        settings = getattr(self.app, "settings", None)  # [logs] tail and since of the settings file
+        self.preset = preset or (Preset(settings.log_tail, settings.log_since) if settings else Preset())
         self.follower: LogFollower | None = None
         self.generation = 0
         self.end_reason = ""
