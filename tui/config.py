@@ -31,9 +31,10 @@ CONTRACT_KEYS = frozenset(
 CONTRACT_PLACES: dict[str, frozenset[str]] = {
     "*": frozenset({"escape", "question_mark", "colon", "slash"}),
     "main": frozenset({"q", "1", "2", "3", "4", "5", "tab", "shift+tab"}),
-    "containers": frozenset({"enter", "l", "a", "e", "E", "i", "u", "s", "r", "k", "p", "d", "D"}),
+    # the stats pane lists containers too: the container keys stay there
+    **{scope: frozenset({"enter", "l", "a", "e", "E", "i", "u", "s", "r", "k", "p", "d", "D"}) for scope in ("containers", "stats")},
     "details": frozenset({"i", "l"}),
-    **{scope: frozenset({"i", "d", "D"}) for scope in ("images", "volumes", "networks", "stats")},
+    **{scope: frozenset({"i", "d", "D"}) for scope in ("images", "volumes", "networks")},
 }
 
 
