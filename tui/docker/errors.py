@@ -7,7 +7,12 @@ the wording for "daemon gone", "no such container" and friends lives here once.
 from __future__ import annotations
 
 import errno
+import re
 import socket
+
+
+#: requests' and urllib3's timeouts, which need not derive from TimeoutError.
+_TIMEOUT_NAMES = frozenset({"ReadTimeout", "ConnectTimeout", "Timeout", "ReadTimeoutError", "ConnectTimeoutError"})
 
 
 class DaemonUnavailable(Exception):
@@ -32,38 +37,73 @@ def _api_error_text(exc: BaseException) -> str | None:
     return None
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps: causes, contexts, and the exceptions
+    that requests and urllib3 keep in their args (or an arg's ``reason``)."""
+    found: list[BaseException] = []
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        for nxt in (current.__cause__, current.__context__, *current.args, getattr(current, "reason", None)):
+            if isinstance(nxt, BaseException):
+                pending.append(nxt)
+            else:
+                reason = getattr(nxt, "reason", None)
+                if isinstance(reason, BaseException):
+                    pending.append(reason)
+    return found
+
+
+_TIMEOUT_RE = re.compile(r"(read|connect) timeout=([\d.]+)")
+
+
+def _timeout_reason(chain: list[BaseException]) -> str:
+    for current in chain:
+        match = _TIMEOUT_RE.search(str(current))
+        if match:
+            seconds = float(match.group(2))
+            shown = f"{seconds:g}"
+            if match.group(1) == "connect":
+                return f"could not connect within {shown} s"
+            return f"the daemon did not answer within {shown} s (it may be hung or overloaded)"
+    return "timed out waiting for the daemon (it may be hung or overloaded)"
+
+
+_ERRNO_REASONS = {
+    errno.ENOENT: "socket not found (is the daemon running?)",
+    errno.ECONNREFUSED: "connection refused (daemon not running or not listening)",
+    errno.EACCES: "permission denied on the socket",
+    errno.ECONNRESET: "the daemon closed the connection",
+    errno.EPIPE: "the daemon closed the connection",
+}
+
+
 def _os_error_reason(exc: BaseException) -> str | None:
-    """Walk an exception chain looking for the socket-level cause."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    """The socket-level cause anywhere in an exception chain, in words."""
+    chain = _chain(exc)
+    for current in chain:
         if isinstance(current, FileNotFoundError):
             return "socket not found (is the daemon running?)"
         if isinstance(current, PermissionError):
             return "permission denied on the socket (add yourself to the docker group or use sudo)"
         if isinstance(current, ConnectionRefusedError):
             return "connection refused (daemon not running or not listening)"
-        if isinstance(current, socket.timeout | TimeoutError):
-            return "timed out waiting for the daemon"
-        if isinstance(current, OSError) and current.errno in (errno.ENOENT, errno.ECONNREFUSED, errno.EACCES):
-            return {
-                errno.ENOENT: "socket not found (is the daemon running?)",
-                errno.ECONNREFUSED: "connection refused (daemon not running or not listening)",
-                errno.EACCES: "permission denied on the socket",
-            }[current.errno]
+        if isinstance(current, socket.timeout | TimeoutError) or type(current).__name__ in _TIMEOUT_NAMES:
+            return _timeout_reason(chain)
+        if isinstance(current, ConnectionResetError | BrokenPipeError):
+            return "the daemon closed the connection"
+        if isinstance(current, OSError) and current.errno in _ERRNO_REASONS:
+            return _ERRNO_REASONS[current.errno]
         name = type(current).__name__
         if "SSLError" in name or "CertificateError" in name:
             return f"TLS error: {current}"
-        nxt = current.__cause__ or current.__context__
-        if nxt is None and current.args and isinstance(current.args[0], BaseException):
-            nxt = current.args[0]
-        if nxt is None and current.args:
-            # requests/urllib3 wrap the real error in their args as text
-            reason = getattr(current.args[0], "reason", None)
-            if isinstance(reason, BaseException):
-                nxt = reason
-        current = nxt
+    # a stream cut off with nothing below it (urllib3's "Response ended
+    # prematurely", http.client's IncompleteRead)
+    if any(type(current).__name__ in ("ProtocolError", "IncompleteRead") for current in chain):
+        return "the daemon closed the connection"
     return None
 
 
@@ -83,6 +123,13 @@ def describe_error(exc: BaseException) -> str:
     return text
 
 
+def describe_cause(exc: BaseException) -> str:
+    """Like :func:`describe_error`, but for a daemon that could not be reached
+    only the why, not the host: for places where the host is on screen already."""
+    reason = getattr(exc, "reason", None) if isinstance(exc, DaemonUnavailable) else None
+    return reason or describe_error(exc)
+
+
 def is_not_found(exc: BaseException) -> bool:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None) == 404
@@ -94,9 +141,4 @@ def is_connection_problem(exc: BaseException) -> bool:
         return True
     if getattr(exc, "response", None) is not None:
         return False
-    return _os_error_reason(exc) is not None or type(exc).__name__ in {
-        "ConnectionError",
-        "ProtocolError",
-        "ReadTimeout",
-        "ConnectTimeout",
-    }
+    return _os_error_reason(exc) is not None or type(exc).__name__ in {"ConnectionError", *_TIMEOUT_NAMES}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.docker.client import DockerService
-from tui.docker.errors import describe_error
+from tui.docker.errors import describe_cause
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,10 @@ class DockerEvent:
 class EventStream:
     """Reads daemon events on a thread and reconnects with backoff."""
 
-    MAX_BACKOFF = 5.0
+    #: The longest wait between tries while the daemon is away: the panes
+    #: must be current again within ~2 s of its return, and a try costs one
+    #: refused connect (or one ssh start for ssh://).
+    MAX_BACKOFF = 1.0
 
     def __init__(
         self,
@@ -93,7 +96,7 @@ class EventStream:
                 if self._stop.is_set():
                     break
                 # the host is on screen already: keep only the why
-                reason = getattr(exc, "reason", None) or describe_error(exc)
+                reason = describe_cause(exc)
             self._stream = None
             self._service.reset()
             self._on_disconnected(reason)

@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tui.docker.errors import describe_error
+from tui.docker.errors import describe_cause, describe_error, is_connection_problem
 
 #: Large reads: the daemon's TTY stream arrives in chunks of up to 32 KiB.
 READ_SIZE = 65536
@@ -70,6 +70,32 @@ class ExecOptions:
 
 class ChannelError(Exception):
     """A session cannot start; the message is for the user."""
+
+
+class LazyApi:
+    """Stands in for a service's ``api`` where a channel or a log follower is
+    built on the UI thread but talks to the daemon from its own threads.
+
+    The client is looked up at each use, in the thread that uses it: getting
+    ``service.api`` connects when there is no client (after the daemon went
+    away), which blocks for as long as the daemon takes to answer and raises
+    while it is gone, so the UI thread must never be the one to do it.
+    Helpers that only unwrap a response (no I/O) use the last client seen, so
+    closing a stream from the UI thread never connects either.
+    """
+
+    _NO_IO = frozenset({"_get_raw_response_socket", "_disable_socket_timeout"})
+
+    def __init__(self, service: Any) -> None:
+        self._service = service
+        self._last: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._NO_IO and self._last is not None:
+            return getattr(self._last, name)
+        api = self._service.api
+        self._last = api
+        return getattr(api, name)
 
 
 def raw_socket(hijacked: Any) -> Any:
@@ -620,6 +646,8 @@ class TerminalSession:
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
             if self._close_started.is_set():
                 end = SessionEnd("closed")
+            elif is_connection_problem(exc):
+                end = SessionEnd("lost", detail=f"lost the daemon: {describe_cause(exc)}")
             else:
                 end = SessionEnd("lost", detail=describe_error(exc))
         self._finish(end)

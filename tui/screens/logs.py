@@ -27,10 +27,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from tui.config import since_seconds
 from tui.docker.logs import DEFAULT_TAIL, REASON_REMOVED, LogFollower
 from tui.docker.logspool import LogFilter, LogSpool, compile_pattern
+from tui.docker.session import LazyApi
 from tui.docker.models import ContainerRow
 from tui.presentation import safe_text
 from tui.widgets.log_view import LogView, name_colour
@@ -43,6 +45,10 @@ TAIL_STEPS: tuple[int | str, ...] = (100, 1000, DEFAULT_TAIL, 20_000, 100_000, "
 #: Lines a filter scans before showing what it found so far.
 FILTER_SLICE = 200_000
 REGEX_PREFIX = "r/"
+#: How a follow ends when the daemon went away (LogFollower's wording).
+LOST_DAEMON = "lost the daemon"
+#: Seconds between asking whether a lost daemon is back (the last repeats).
+RESUME_DELAYS = (0.5, 1.0, 2.0)
 
 
 @dataclass
@@ -54,6 +60,13 @@ class LogLinesArrived(Message):
 class LogStreamEnded(Message):
     generation: int
     reason: str
+
+
+@dataclass
+class DaemonBack(Message):
+    """The daemon a follow lost answers again."""
+
+    generation: int
 
 
 @dataclass
@@ -212,7 +225,9 @@ class LogScreen(WorkerErrors, Screen):
         generation = self.generation
         self.end_reason = ""
         follower = LogFollower(
-            self.app.service.api,  # type: ignore[attr-defined]
+            # the client is looked up in the follower's threads: here it could
+            # block on a slow daemon, or raise while the daemon is away
+            LazyApi(self.app.service),  # type: ignore[attr-defined]
             [row.id for row in self.rows],
             tail=self.preset.tail,
             since=self.preset.since_seconds(),
@@ -253,9 +268,36 @@ class LogScreen(WorkerErrors, Screen):
         self._lines_arrived(LogLinesArrived(message.generation))
         if REASON_REMOVED in message.reason:
             self.notify(f"{self._names_text()}: {message.reason} — log ended", severity="warning", timeout=6, markup=False)
-        elif "lost the daemon" in message.reason:
-            self.notify(message.reason, title="Log ended", severity="error", timeout=8, markup=False)
+        elif LOST_DAEMON in message.reason:
+            self.notify(f"{message.reason} — the log resumes when the daemon is back", title="Log interrupted", severity="error", timeout=8, markup=False)
+            self._await_daemon(message.generation)
         self.update_status()
+
+    @work(thread=True, exclusive=True, group="log-resume", exit_on_error=False, name="log resume")
+    def _await_daemon(self, generation: int) -> None:
+        """Ask the daemon, with backoff, until it answers; then the follow
+        starts again. The old lines stay on screen meanwhile."""
+        worker = get_current_worker()
+        delays = iter(RESUME_DELAYS)
+        delay = next(delays)
+        while True:
+            time.sleep(delay)
+            if worker.is_cancelled or generation != self.generation:
+                return
+            try:
+                self.app.service.api.ping()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - still away; the event stream shows why
+                delay = next(delays, delay)
+                continue
+            self.post_message(DaemonBack(generation))
+            return
+
+    @on(DaemonBack)
+    def _daemon_back(self, message: DaemonBack) -> None:
+        if message.generation != self.generation or LOST_DAEMON not in self.end_reason:
+            return
+        self.notify("The Docker daemon is back: log resumed.", timeout=4, markup=False)
+        self.start_follow()
 
     def end_text(self) -> str:
         reason = self.end_reason
@@ -263,6 +305,11 @@ class LogScreen(WorkerErrors, Screen):
             return ""
         if reason.startswith("container exited"):
             return f"container is not running — end of log ({reason[len('container '):]})"
+        if reason.startswith(f"{LOST_DAEMON}: "):
+            # what matters first; the why can be long (it names the host)
+            return f"{LOST_DAEMON}, resumes when it is back — {reason[len(LOST_DAEMON) + 2:]}"
+        if LOST_DAEMON in reason:
+            return f"{reason} — resumes when the daemon is back"
         return reason
 
     # -- status ----------------------------------------------------------------

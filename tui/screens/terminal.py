@@ -18,6 +18,7 @@ from tui.docker.session import (
     AttachChannel,
     ExecChannel,
     ExecOptions,
+    LazyApi,
     NsenterChannel,
     SessionEnd,
     TerminalChannel,
@@ -106,6 +107,8 @@ class TerminalScreen(Screen[None]):
             subject = "the shell" if self.mode != "attach" else name
             code = "?" if end.exit_code is None else str(end.exit_code)
             return f"{subject} exited with code {code}"
+        if end.reason == "lost":
+            return f"session ended, {end.detail}"
         return end.detail or end.reason
 
     # -- session events ------------------------------------------------------------
@@ -124,7 +127,12 @@ class TerminalScreen(Screen[None]):
         if end.reason == "failed":
             self._leave(f"Cannot {self._what()} {name}: {end.detail}", severity="error")
         elif end.reason == "lost":
-            self._leave(f"Connection to {name} lost: {end.detail}", severity="error")
+            # The screen stays, with the last output and why it ended, until
+            # a key is pressed: a notice that vanishes would be easy to miss.
+            # An exec or attach stream cannot be picked up again.
+            self.view.mark_ended(end)
+            self._show_status()
+            self.app.notify(f"{self._what()} in {name}: {end.detail}", title="Session ended", severity="error", timeout=8, markup=False)
         elif end.reason == "detached":
             self._leave(self._detached_text(end))
         else:
@@ -218,7 +226,9 @@ def open_terminal(app: DtuiApp, row: ContainerRow, mode: str) -> None:
     if not row.is_running:
         app.notify(f"{name} is not running ({row.state}): start it first (u).", severity="warning", markup=False)
         return
-    api: Any = app.service.api
+    # Resolved in the channel's connect thread: getting the client here could
+    # block the UI on a slow daemon, or raise while it is away.
+    api: Any = LazyApi(app.service)
     keys = _user_detach_keys(app)
     if mode == "attach":
         channel: TerminalChannel = AttachChannel(api, row.id, keys, read_only=app.read_only)
