@@ -52,7 +52,7 @@ class TableProbe:
         self.touched: set[str] = set()
         self.frames: list[tuple[float, int, int]] = []
         self.syncs: list[tuple[int, float]] = []
-        for name in ("add_row", "update_cell", "remove_row", "remove_rows", "add_rows_by_key"):
+        for name in ("add_row", "update_cell", "update_cells", "remove_row", "remove_rows", "add_rows_by_key"):
             self._count(name)
         original_sync = table.sync
 
@@ -83,6 +83,9 @@ class TableProbe:
             elif name == "add_rows_by_key":  # and its bulk addition
                 self.ops["add_row"] += len(args[0])
                 self.touched.update(key for key, _ in args[0])
+            elif name == "update_cells":  # and its bulk cell update: {key: [(column, cell)]}
+                self.ops["update_cell"] += sum(len(cells) for cells in args[0].values())
+                self.touched.update(args[0])
             else:
                 self.ops[name] += 1
                 key = kwargs.get("key") if name == "add_row" else args[0] if args else None

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.geometry import Size
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, DuplicateKey, Row, RowKey
+from textual.widgets.data_table import CellKey, ColumnKey, DuplicateKey, Row, RowKey
 
 Cell = str | Text
 RowCells = tuple[Cell, ...]
@@ -56,19 +56,21 @@ class KeyedTable(DataTable):
             if gone:
                 self.remove_rows(gone)
             new_rows = []
+            changed: dict[str, list[tuple[ColumnKey, Cell]]] = {}
             for key, cells in rows:
                 previous = self._cells.get(key)
                 if previous is None:
                     new_rows.append((key, cells))
                 elif previous != cells:
-                    for column_key, old, new in zip(column_keys, previous, cells):
-                        if old != new:
-                            self.update_cell(key, column_key, new, update_width=False)
+                    changed[key] = [(column_key, new) for column_key, old, new in zip(column_keys, previous, cells) if old != new]
                 self._cells[key] = cells
             if new_rows:
                 self.add_rows_by_key(new_rows)
             order = [key for key, _ in rows]
-            if order != self._order_in_table():
+            moved = order != self._order_in_table()
+            if changed:
+                self.update_cells(changed, in_place=not (gone or new_rows or moved))
+            if moved:
                 # DataTable.sort only sees cell values; the order here comes
                 # from the caller (sorting may use fields that are not shown).
                 self._row_locations = TwoWayDict({RowKey(key): index for index, key in enumerate(order)})
@@ -85,6 +87,38 @@ class KeyedTable(DataTable):
                 self.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
                 if old_key not in wanted:
                     self.move_cursor(row=target, scroll=True)
+
+    def update_cells(self, changed: dict[str, list[tuple[ColumnKey, Cell]]], *, in_place: bool) -> None:
+        """``update_cell`` for many cells; ``in_place`` when no row was added,
+        removed or moved in the same refresh.
+
+        DataTable.update_cell bumps the table's update count, which is part
+        of every render cache key, so one changed CPU figure re-rendered
+        every visible cell of every row (a 1 Hz stats refresh of 50 rows
+        cost about a percent of a core). In place, only the changed rows'
+        cache entries are dropped and only their lines are repainted.
+        """
+        for key, cells in changed.items():
+            data = self._data[RowKey(key)]
+            for column_key, value in cells:
+                data[column_key] = value
+        if not in_place:
+            self._update_count += 1
+            self.refresh()
+            return
+        row_keys = {RowKey(key) for key in changed}
+        indices = {self._row_locations.get(row_key) for row_key in row_keys}
+        for cache, position, members in (
+            (self._cell_render_cache, 0, row_keys),
+            (self._row_render_cache, 0, row_keys),
+            (self._row_renderable_cache, 1, indices),
+        ):
+            for cache_key in [k for k in cache.keys() if k[position] in members]:
+                cache.discard(cache_key)
+        self._line_cache.clear()
+        for index in indices:
+            if index is not None:
+                self.refresh_row(index)
 
     def add_rows_by_key(self, rows: Sequence[tuple[str, RowCells]]) -> None:
         """``add_row`` for many one-line rows at once, appended in order.
