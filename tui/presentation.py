@@ -266,6 +266,17 @@ def rate_text(rate: float | None) -> str:
     return "…" if rate is None else human_size(rate)
 
 
+def sort_figure(value: float | None, *, cpu: bool = False) -> float:
+    """A stats figure rounded to about what its column shows, for sorting:
+    rows whose numbers look the same keep their (name) order instead of
+    swapping places on every sample."""
+    if value is None:
+        return -1.0
+    if cpu:
+        return round(value, 1) if value < 10 else float(round(value))
+    return float(f"{value:.2g}")
+
+
 def compact_rate(rate: float | None) -> str:
     """A rate for narrow columns: "1.23M" (decimal, like docker's I/O), "0"."""
     if rate is None:

@@ -72,7 +72,7 @@ async def test_history_graphs_follow_the_selected_container(docker_client, workl
         pane.table.select_key(workload["burn"])
         await wait_for(pilot, lambda: app.stats_feed.history[workload["burn"]].count >= 3, timeout=15, what="three samples of history")
         await pilot.pause(1.2)
-        history = str(pane.query_one("#stats-history").render())
+        history = str(pane.query_one("#stats-history").text)
         name = docker_client.api.inspect_container(workload["burn"])["Name"].lstrip("/")
         assert name in history
         for label in ("CPU", "MEM", "NET", "BLK"):
@@ -81,10 +81,10 @@ async def test_history_graphs_follow_the_selected_container(docker_client, workl
         # moving the cursor switches the graphs to that container
         pane.table.select_key(workload["idle"])
         idle_name = docker_client.api.inspect_container(workload["idle"])["Name"].lstrip("/")
-        await wait_for(pilot, lambda: idle_name in str(pane.query_one("#stats-history").render()), what="graphs of the idle container")
+        await wait_for(pilot, lambda: idle_name in str(pane.query_one("#stats-history").text), what="graphs of the idle container")
         # a busy container draws taller marks than an idle one (the scale is
         # the CPUs it may use, so one busy CPU of two is half height)
-        assert busy_height > _tallest_cpu_mark(str(pane.query_one("#stats-history").render())) , history
+        assert busy_height > _tallest_cpu_mark(str(pane.query_one("#stats-history").text)) , history
 
 
 def _tallest_cpu_mark(history: str) -> int:

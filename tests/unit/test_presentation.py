@@ -126,3 +126,14 @@ def test_compact_figures_fit_narrow_columns():
     assert cpu_text(0.04) == "0.0%"
     assert cpu_text(5.25) == "5.2%"
     assert cpu_text(199.6) == "200%"
+
+
+def test_sort_figures_ignore_noise_below_what_is_shown():
+    from tui.presentation import sort_figure
+
+    # idle containers at 0.01 % and 0.04 % look the same ("0.0%"): equal keys
+    assert sort_figure(0.012, cpu=True) == sort_figure(0.04, cpu=True) == 0.0
+    assert sort_figure(55.4, cpu=True) == sort_figure(54.6, cpu=True)
+    assert sort_figure(50.0 * 2**20) == sort_figure(49.9 * 2**20)
+    assert sort_figure(50 * 2**20) > sort_figure(40 * 2**20)
+    assert sort_figure(None) < sort_figure(0.0, cpu=True)

@@ -18,6 +18,7 @@ from tui.presentation import (
     cpu_text,
     format_ports,
     safe_text,
+    sort_figure,
     state_style,
     time_ago,
 )
@@ -87,10 +88,10 @@ class ContainersPane(ResourcePane[ContainerRow]):
             def usage(row: ContainerRow) -> float:
                 stats = latest.get(row.id)
                 if stats is None:
-                    return -1.0
+                    return -2.0
                 if spec.name == "cpu":
-                    return stats.cpu_percent if stats.cpu_percent is not None else -0.5
-                return float(stats.mem_usage)
+                    return sort_figure(stats.cpu_percent, cpu=True)
+                return sort_figure(stats.mem_usage)
 
             # busiest first; O turns it around
             ordered = sorted(items, key=lambda row: row.name.lower())

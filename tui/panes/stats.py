@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui.docker import containers as ops
 from tui.docker.models import ContainerRow
@@ -30,6 +30,7 @@ from tui.presentation import (
     human_size,
     rate_text,
     safe_text,
+    sort_figure,
     sparkline,
 )
 
@@ -39,6 +40,24 @@ if TYPE_CHECKING:
 
 def _total(a: float | None, b: float | None) -> float:
     return (a or 0.0) + (b or 0.0)
+
+
+class HistoryGraphs(Widget):
+    """The graphs under the table. Its height is fixed, so a new frame only
+    repaints it (``Static.update`` would re-run the screen's layout every
+    second)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = Text()
+
+    def show(self, text: Text) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self.text
 
 
 class StatsPane(ResourcePane[ContainerRow]):
@@ -59,8 +78,8 @@ class StatsPane(ResourcePane[ContainerRow]):
     BINDINGS = [
         Binding("f", "freeze", "Freeze", id="stats.freeze"),
         Binding("enter", "details", "Details", id="stats.details"),
-        Binding("l", "logs", "Logs"),
-        Binding("i", "inspect", "Inspect"),
+        Binding("l", "logs", "Logs", id="stats.logs"),
+        Binding("i", "inspect", "Inspect", id="stats.inspect"),
     ]
 
     def __init__(self) -> None:
@@ -68,7 +87,6 @@ class StatsPane(ResourcePane[ContainerRow]):
         #: the numbers on screen; a frozen pane keeps its snapshot here
         self.shown: dict[str, ContainerStats] = {}
         self.frozen_at: float | None = None
-        self._history_text: Text | None = None
 
     @property
     def feed(self) -> StatsFeed:
@@ -76,7 +94,7 @@ class StatsPane(ResourcePane[ContainerRow]):
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        yield Static("", id="stats-history")
+        yield HistoryGraphs(id="stats-history")
 
     # --- data ------------------------------------------------------------
     def fetch(self, api: Any) -> list[ContainerRow]:
@@ -107,7 +125,8 @@ class StatsPane(ResourcePane[ContainerRow]):
         return running, on_screen
 
     def on_stats(self, feed: StatsFeed) -> None:
-        if self.frozen_at is not None:
+        if self.frozen_at is not None or not self.display:
+            # a hidden pane catches up at the next sample after it is shown
             return
         ids = {row.id for row in self.items}
         self.shown = {cid: value for cid, value in feed.latest.items() if cid in ids}
@@ -125,15 +144,15 @@ class StatsPane(ResourcePane[ContainerRow]):
         def value(row: ContainerRow) -> float:
             stats = shown.get(row.id)
             if stats is None:
-                return -1.0
+                return -2.0
             if spec.name == "cpu":
-                return stats.cpu_percent if stats.cpu_percent is not None else -0.5
+                return sort_figure(stats.cpu_percent, cpu=True)
             if spec.name == "memory":
-                return float(stats.mem_usage)
+                return sort_figure(stats.mem_usage)
             if spec.name == "net i/o":
-                return _total(stats.net_rx_rate, stats.net_tx_rate)
+                return sort_figure(_total(stats.net_rx_rate, stats.net_tx_rate))
             if spec.name == "block i/o":
-                return _total(stats.blk_read_rate, stats.blk_write_rate)
+                return sort_figure(_total(stats.blk_read_rate, stats.blk_write_rate))
             return float(stats.pids)
 
         # biggest first; O turns it around. Ties by name keep rows steady.
@@ -211,7 +230,7 @@ class StatsPane(ResourcePane[ContainerRow]):
 
     def update_history(self) -> None:
         """Graphs of the selected container's last minutes, under the table."""
-        panel = self.query_one("#stats-history", Static)
+        panel = self.query_one(HistoryGraphs)
         row = self.selected
         text = Text()
         if row is None:
@@ -242,9 +261,7 @@ class StatsPane(ResourcePane[ContainerRow]):
                     peak_text = f"{human_size(peak)}/s"
                 text.append(f" {now:>9} ", style="bold")
                 text.append(f"max {peak_text}", style="dim")
-        if text != self._history_text:
-            self._history_text = text
-            panel.update(text)
+        panel.show(text)
 
     # --- actions -----------------------------------------------------------
     def action_freeze(self) -> None:
