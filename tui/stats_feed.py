@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui.docker.errors import describe_error, is_connection_problem
-from tui.docker.stats import ContainerStats, InitPids, StatsSampler
+from tui.docker.stats import DEFAULT_API_WORKERS, ContainerStats, InitPids, StatsSampler
 
 if TYPE_CHECKING:
     from tui.app import DtuiApp
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 INTERVAL = 1.0
 #: Samples of history kept per container for the graphs: five minutes.
 HISTORY_LENGTH = 300
+
+#: Concurrent stats calls to a daemon reached over ssh.
+SSH_API_WORKERS = 4
 
 #: The series a :class:`History` keeps, in this order.
 SERIES = ("cpu", "mem", "net", "blk")
@@ -168,7 +171,10 @@ class StatsFeed:
                 with self._lock:
                     if self._sampler is None:
                         api = self.app.service.api
-                        self._sampler = StatsSampler(api, local=self.app.endpoint.is_local)
+                        # every ssh:// connection is an ssh session; sshd drops
+                        # new ones beyond 10 starting at once (MaxStartups)
+                        workers = SSH_API_WORKERS if self.app.endpoint.host.startswith("ssh://") else DEFAULT_API_WORKERS
+                        self._sampler = StatsSampler(api, local=self.app.endpoint.is_local, api_workers=workers)
                         self._pids = InitPids(api)
                     sampler, pids = self._sampler, self._pids
                 assert pids is not None
@@ -191,19 +197,17 @@ class StatsFeed:
                 return
             self._last_error = ""
             if not self._closed:
-                self.app.call_from_thread(self._deliver, ids, stats, source)
+                self.app.call_from_thread(self._deliver, stats, source)
         finally:
             self._busy = False
 
-    def _deliver(self, asked: Iterable[str], stats: dict[str, ContainerStats], source: str) -> None:
+    def _deliver(self, stats: dict[str, ContainerStats], source: str) -> None:
         self.source = source
         self.sampled_at = time.time()
-        for container_id in asked:
-            if container_id not in stats:
-                # stopped or gone since it was asked for
-                self.latest.pop(container_id, None)
+        # exactly this sample: a container that stopped, or (remote daemon)
+        # scrolled off screen, has no current numbers
+        self.latest = dict(stats)
         for container_id, value in stats.items():
-            self.latest[container_id] = value
             history = self.history.get(container_id)
             if history is None:
                 history = self.history[container_id] = History()

@@ -32,3 +32,33 @@ async def test_lists_containers_over_ssh(docker_client, run_container, ssh_path)
         await wait_for(pilot, lambda: app.connected is True, timeout=20, what="ssh connection")
         await wait_for(pilot, lambda: container.id in containers_pane(app).table.keys, timeout=20, what="container over ssh")
         assert app.endpoint.host.startswith("ssh://")
+
+
+async def test_stats_over_ssh_come_from_the_api_for_the_rows_on_screen(docker_client, run_container, ssh_path):
+    burner = run_container(command=["sh", "-c", "while :; do :; done"], name_suffix="a-burn")
+    idle = [run_container(command=["sleep", "300"], name_suffix=f"idle{n:02d}") for n in range(10)]
+    app = create_app(host=ssh_path.url)
+    # a short screen: the stats table shows only a few of the running containers
+    async with app.run_test(size=(120, 16)) as pilot:
+        from tui.panes.stats import StatsPane
+
+        await wait_for(pilot, lambda: app.connected is True, timeout=20, what="ssh connection")
+        await pilot.press("6")
+        pane = app.screen.query_one(StatsPane)
+        await wait_for(pilot, lambda: len(pane.items) >= 11, timeout=20, what="the running containers")
+        await wait_for(
+            pilot,
+            lambda: any(s.cpu_percent is not None for s in app.stats_feed.latest.values()),
+            timeout=30,
+            what="CPU figures over ssh",
+        )
+        assert app.stats_feed.source == "api"
+        assert "from the API (rows on screen)" in pane.status_summary()
+        visible = pane.table.size.height
+        sampled = set(app.stats_feed.latest)
+        # only what the table can show was asked for, never every container
+        assert 0 < len(sampled) <= visible < len(pane.items), (len(sampled), visible, len(pane.items))
+        # the rows on screen are the ones sampled
+        on_screen = set(pane.table.keys[int(pane.table.scroll_y) : int(pane.table.scroll_y) + visible])
+        assert sampled <= on_screen | {burner.id} | {c.id for c in idle}
+        assert on_screen & sampled
