@@ -1,0 +1,219 @@
+"""A daemon that takes requests and never answers (stuck on a lock, say):
+every call gives up after the client's timeout with a message that says so,
+and the UI keeps answering keys meanwhile.
+
+The hung daemon is a unix socket relay in front of the suite's daemon that
+can stop answering: after ``hang()`` it takes each new request and sends
+nothing back, while answers already streaming (the event stream) go on.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.app_driver import containers_pane, notifications, screen_text, wait_for
+from tests.integration.test_daemon_connection import SocketRelay
+from tui.app import DtuiApp
+from tui.docker.client import DockerService, Endpoint
+
+#: The app's call timeout in these tests (dtui's default is CALL_TIMEOUT):
+#: long enough that the keys below are handled well within it.
+HUNG_TIMEOUT = 3
+#: Generous: the machine running the suite may be busy.
+WAIT = 30.0
+
+
+class HangingRelay(SocketRelay):
+    """Relays to the daemon, except while hung: then each request is taken
+    and held, unanswered, until ``release()`` passes it on (a daemon that
+    answers late) or its client gives up waiting."""
+
+    def __init__(self, path: Path, target: str) -> None:
+        self.hung = threading.Event()
+        self._count_lock = threading.Lock()
+        #: requests held whose client still waits
+        self.held = 0
+        #: held requests whose client gave up waiting
+        self.abandoned = 0
+        super().__init__(path, target)
+
+    def hang(self) -> None:
+        self.hung.set()
+
+    def release(self) -> None:
+        self.hung.clear()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream: socket.socket | None = None
+        try:
+            while data := client.recv(65536):
+                if self.hung.is_set():
+                    data = self._hold(client, data)
+                    if data is None:
+                        return
+                if upstream is None:
+                    upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    upstream.connect(self.target)
+                    threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (client, upstream):
+                if end is not None:
+                    try:
+                        end.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    end.close()
+
+    def _hold(self, client: socket.socket, data: bytes) -> bytes | None:
+        """Keep a request until the relay is released (returns it) or the
+        client gives up (None)."""
+        with self._count_lock:
+            self.held += 1
+        gave_up = False
+        try:
+            while self.hung.is_set():
+                if select.select([client], [], [], 0.05)[0]:
+                    more = client.recv(65536)
+                    if not more:
+                        gave_up = True
+                        return None
+                    data += more
+            return data
+        except OSError:
+            gave_up = True
+            return None
+        finally:
+            with self._count_lock:
+                self.held -= 1
+                self.abandoned += gave_up
+
+
+@pytest.fixture
+def relay() -> Iterator[HangingRelay]:
+    # /tmp: a unix socket path must stay under 108 bytes
+    path = Path(f"/tmp/dtui-hung-{os.getpid()}.sock")
+    path.unlink(missing_ok=True)
+    relay = HangingRelay(path, os.environ["DOCKER_HOST"].removeprefix("unix://"))
+    try:
+        yield relay
+    finally:
+        relay.close()
+        path.unlink(missing_ok=True)
+
+
+def app_through(relay: HangingRelay, **kwargs: object) -> DtuiApp:
+    return DtuiApp(DockerService(Endpoint(f"unix://{relay.path}", "test relay"), timeout=HUNG_TIMEOUT), **kwargs)  # type: ignore[arg-type]
+
+
+async def test_hung_call_times_out_with_a_message_and_never_blocks_the_ui(relay: HangingRelay, run_container) -> None:
+    from textual.widgets import ContentSwitcher
+
+    from tui.screens.help import HelpScreen
+    from tui.screens.logs import LogScreen
+
+    box = run_container(command=["sh", "-c", "while :; do echo tick; sleep 0.2; done"])
+    app = app_through(relay)
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = containers_pane(app)
+        switcher = app.screen.query_one(ContentSwitcher)
+        await wait_for(pilot, lambda: box.id in pane.table.keys and app.connected, timeout=WAIT, what="listed through the relay")
+        pane.table.select_key(box.id)
+
+        # 1. while calls hang, keys work. The client waits long here, so
+        # nothing gives up before the keys below, however busy the machine.
+        app.service.timeout = 600
+        app.service.reset()
+        relay.hang()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: relay.held > 0, timeout=WAIT, what="the list call held by the hung daemon")
+        await pilot.press("2")
+        assert switcher.current == "pane-images"
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await pilot.press("escape", "1")
+        assert switcher.current == "pane-containers"
+        assert relay.held > 0 and relay.abandoned == 0, "the keys waited for the hung call"
+        # the daemon answers late: the held calls complete
+        relay.release()
+        await wait_for(pilot, lambda: relay.held == 0, timeout=WAIT, what="held calls answered")
+        assert relay.abandoned == 0
+
+        # 2. with dtui's own kind of timeout, a hung call gives up with a
+        # message that says what happened
+        app.service.timeout = HUNG_TIMEOUT
+        app.service.reset()
+        relay.hang()
+        await pilot.press("ctrl+r")
+        expected = f"did not answer within {HUNG_TIMEOUT} s"
+        await wait_for(pilot, lambda: any(expected in n for n in notifications(app)), timeout=WAIT, what="the timeout message")
+
+        # a log view opened meanwhile comes up at once, then says the daemon
+        # does not answer, and resumes when it does
+        await pilot.press("l")
+        logs = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, LogScreen) else None, what="log screen")
+        assert logs.end_reason == "", "the log screen came up only after the daemon was given up on"
+        await wait_for(pilot, lambda: expected in logs.end_reason, timeout=WAIT, what="the log's timeout")
+        assert "lost the daemon, resumes when it is back" in screen_text(app)
+        relay.release()
+        await wait_for(pilot, lambda: logs.end_reason == "" and len(logs.view.spool) > 0, timeout=WAIT, what="log resumed")
+        await wait_for(pilot, lambda: "tick" in screen_text(app), what="log lines")
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.connected, timeout=WAIT, what="connected")
+        assert "disconnected" not in screen_text(app)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tui/app.py DtuiApp.container_action builds functools.partial(ops.run_action, self.service.api, ...) "
+    "on the UI thread: with no client (after any connection error resets it) the UI thread connects, waiting "
+    "for a hung daemon and raising DaemonUnavailable (a crash) when it is gone",
+)
+@pytest.mark.parametrize("trouble", ["hung", "gone"])
+async def test_container_action_never_connects_on_the_ui_thread(relay: HangingRelay, run_container, trouble: str) -> None:
+    box = run_container(command=["sleep", "300"])
+    app = app_through(relay)
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = containers_pane(app)
+        await wait_for(pilot, lambda: box.id in pane.table.keys and app.connected, timeout=WAIT, what="listed through the relay")
+        pane.table.select_key(box.id)
+        if trouble == "hung":
+            relay.hang()
+        else:
+            relay.close()
+            relay.path.unlink()
+        # as the app's error handler does after any connection problem
+        app.service.reset()
+        await pilot.press("p")  # pause: no confirmation first
+        # the key was handled before the daemon's answer was given up on...
+        assert relay.abandoned == 0
+        # ...and its failure is a message, not a crash
+        await wait_for(
+            pilot,
+            lambda: app.return_code is not None or any("pause" in n.lower() for n in notifications(app)),
+            timeout=WAIT,
+            what="the failure",
+        )
+        assert app.return_code is None, "the app crashed"
+        await pilot.press("q")
+    assert app.return_code == 0
