@@ -50,37 +50,26 @@ class HangingRelay(SocketRelay):
     def release(self) -> None:
         self.hung.clear()
 
-    def _accept(self) -> None:
-        while not self.closed:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
-        upstream: socket.socket | None = None
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        if src.getsockname() != str(self.path):
+            super()._pipe(src, dst)  # answers: untouched
+            return
+        # requests: held while hung
         try:
-            while data := client.recv(65536):
+            while data := src.recv(65536):
                 if self.hung.is_set():
-                    data = self._hold(client, data)
+                    data = self._hold(src, data)
                     if data is None:
-                        return
-                if upstream is None:
-                    upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                    upstream.connect(self.target)
-                    threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
-                upstream.sendall(data)
+                        break
+                dst.sendall(data)
         except OSError:
             pass
         finally:
-            for end in (client, upstream):
-                if end is not None:
-                    try:
-                        end.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                    end.close()
+            for end in (src, dst):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def _hold(self, client: socket.socket, data: bytes) -> bytes | None:
         """Keep a request until the relay is released (returns it) or the
