@@ -43,6 +43,8 @@ def make_demo(client: docker.DockerClient) -> list:
     run("paused-worker", ["sleep", "100000"])
     made[-1].pause()
     run("builder", ["sh", "-c", "exit 0"])
+    # busy and memory-hungry: something to see in the CPU/MEM columns and graphs
+    run("report-render", ["sh", "-c", 'a=$(head -c 40000000 /dev/zero | tr "\\0" x); while :; do :; done'])
     time.sleep(1.5)
     return made
 
@@ -73,6 +75,15 @@ async def main() -> None:
     await capture((120, 40), "inspect", ("i",), ready=lambda app: bool(getattr(app.screen, "text", "")))
     await capture((100, 40), "help", ("question_mark",))
     await capture((80, 24), "confirm-remove", ("d",))
+    await capture((80, 24), "stats-80x24", ("6",), settle=8, ready=_stats_ready)
+    await capture((120, 40), "stats-120x40", ("6",), settle=12, ready=_stats_ready)
+
+
+def _stats_ready(app) -> bool:
+    from tui.panes.stats import StatsPane
+
+    pane = app.screen.query_one(StatsPane)
+    return bool(pane.items) and all(s.cpu_percent is not None for s in pane.shown.values()) and len(pane.shown) == len(pane.items)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     pane_id: ClassVar[str] = ""
     title: ClassVar[str] = ""
     item_noun: ClassVar[str] = "item"
+    #: what the status line counts ("12 running containers"); the title by default
+    count_noun: ClassVar[str] = ""
     EVENT_TYPES: ClassVar[frozenset[str]] = frozenset()
     SORTS: ClassVar[Sequence[SortSpec]] = ()
 
@@ -278,7 +280,8 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
 
     def status_summary(self) -> str:
         shown, total = len(self._visible), len(self.items)
-        text = f"{total} {self.title.lower()}" if shown == total else f"{shown} of {total} {self.title.lower()}"
+        noun = self.count_noun or self.title.lower()
+        text = f"{total} {noun}" if shown == total else f"{shown} of {total} {noun}"
         if self.SORTS:
             spec = self.SORTS[self._sort_index % len(self.SORTS)]
             text += f" · sort: {spec.name}{' ↓' if self._sort_reverse else ''}"

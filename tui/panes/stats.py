@@ -64,6 +64,7 @@ class StatsPane(ResourcePane[ContainerRow]):
     pane_id = "stats"
     title = "Stats"
     item_noun = "container"
+    count_noun = "running containers"
     EVENT_TYPES = frozenset({"container"})
     # the sort keys read the feed's numbers: see sorted_items
     SORTS = (
@@ -87,6 +88,8 @@ class StatsPane(ResourcePane[ContainerRow]):
         #: the numbers on screen; a frozen pane keeps its snapshot here
         self.shown: dict[str, ContainerStats] = {}
         self.frozen_at: float | None = None
+        #: the cursor goes to the top row once the first figures have sorted the table
+        self._placed = False
 
     @property
     def feed(self) -> StatsFeed:
@@ -132,6 +135,10 @@ class StatsPane(ResourcePane[ContainerRow]):
         self.shown = {cid: value for cid, value in feed.latest.items() if cid in ids}
         self._row_cells = {}
         self.render_rows()
+        if not self._placed and any(s.cpu_percent is not None for s in self.shown.values()):
+            self._placed = True
+            if self._visible:
+                self.table.move_cursor(row=0)
         self.update_history()
 
     # --- sorting ---------------------------------------------------------
