@@ -375,3 +375,35 @@ async def test_project_logs_are_merged_with_names(run_container, session_token):
                         colours.setdefault(name, set()).add(segment.style.color)
         assert len(colours) == 2 and all(len(c) == 1 for c in colours.values())
         assert project in status(app)
+
+
+async def test_marked_containers_logs_are_merged(run_container):
+    one = run_container(command=["sh", "-c", "while :; do echo from one; sleep 0.1; done"], name_suffix="mark-one")
+    two = run_container(command=["sh", "-c", "while :; do echo from two; sleep 0.1; done"], name_suffix="mark-two")
+    other = run_container(command=["sh", "-c", "while :; do echo from other; sleep 0.1; done"], name_suffix="mark-other")
+    app = create_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        pane = containers_pane(app)
+        await wait_for(pilot, lambda: pane._loaded and {one.id, two.id, other.id} <= set(pane.table.keys), what="the rows")
+        for container in (one, two):
+            pane.table.select_key(container.id)
+            pane.focus_table()
+            await pilot.press("space")
+        assert set(pane.marked) == {one.id, two.id}
+        assert "2 marked" in pane.status_summary()
+        assert str(pane.table._cells[one.id][0]).startswith("● ")
+        # l opens the marked containers' logs merged, whatever row the cursor is on
+        pane.table.select_key(other.id)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LogScreen", what="the log screen")
+        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: {one.name, two.name} <= set(view.spool.containers), what="both containers' lines")
+        assert other.name not in view.spool.containers
+        assert one.name in status(app) and two.name in status(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen", what="back to the list")
+        # escape on the list unmarks; space on a marked row unmarks it too
+        pane.focus_table()
+        await pilot.press("escape")
+        assert not pane.marked and "marked" not in pane.status_summary()
+        assert not str(pane.table._cells[one.id][0]).startswith("● ")

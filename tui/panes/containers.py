@@ -45,6 +45,7 @@ class ContainersPane(ResourcePane[ContainerRow]):
     BINDINGS = [
         Binding("enter", "details", "Details", id="containers.details"),
         Binding("l", "logs", "Logs", id="containers.logs"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="containers.toggle_mark"),
         Binding("L", "project_logs", "Logs (project)", show=False, id="containers.project_logs"),
         Binding("a", "attach", "Attach", id="containers.attach"),
         Binding("e", "exec_shell", "Exec", id="containers.exec_shell"),
@@ -67,6 +68,8 @@ class ContainersPane(ResourcePane[ContainerRow]):
     def __init__(self) -> None:
         super().__init__()
         self.running_only = False
+        #: ids marked with space: ``l`` merges their logs
+        self.marked: dict[str, None] = {}
 
     # --- data ------------------------------------------------------------
     def fetch(self, api: Any) -> list[ContainerRow]:
@@ -117,6 +120,9 @@ class ContainersPane(ResourcePane[ContainerRow]):
         self.render_rows()
 
     def on_items_listed(self, message: Any) -> None:
+        if message.pane_id == self.pane_id and self.marked:
+            present = {row.id for row in message.items}
+            self.marked = {cid: None for cid in self.marked if cid in present}
         super().on_items_listed(message)
         if message.pane_id == self.pane_id:
             # numbers and graphs of removed containers go with them
@@ -127,6 +133,8 @@ class ContainersPane(ResourcePane[ContainerRow]):
         text = super().status_summary() + f" · {running} running"
         if self.running_only:
             text += " · showing running only (t)"
+        if self.marked:
+            text += f" · {len(self.marked)} marked (l: their logs merged, esc: unmark)"
         return text
 
     def empty_text(self) -> str:
@@ -177,10 +185,11 @@ class ContainersPane(ResourcePane[ContainerRow]):
 
     def cell(self, item: ContainerRow, column: str) -> str | Text:
         if column == "name":
-            if self._compact:
-                # no STATE column at this width: the name carries its colour
-                return Text(safe_text(item.name), style=f"bold {state_style(item.state)}")
-            return Text(safe_text(item.name), style="bold")
+            # no STATE column when compact: the name carries the state's colour
+            name = Text(safe_text(item.name), style=f"bold {state_style(item.state)}" if self._compact else "bold")
+            if item.id in self.marked:
+                name = Text.assemble(("● ", "bold magenta"), name)
+            return name
         if column == "image":
             return safe_text(item.image)
         if column == "state":
@@ -238,9 +247,42 @@ class ContainersPane(ResourcePane[ContainerRow]):
             self.dtui.show_inspect("container", row.id, row.name)
 
     def action_logs(self) -> None:
+        if self.marked:
+            # the marked containers' logs, merged, in the list's order
+            rows = [row for row in self._visible if row.id in self.marked]
+            rows += [self._by_key[cid] for cid in self.marked if cid in self._by_key and self._by_key[cid] not in rows]
+            self.dtui.open_logs(rows)
+            return
         row = self.selected_or_warn()
         if row is not None:
             self.dtui.open_logs([row])
+
+    # --- marks -------------------------------------------------------------
+    def action_toggle_mark(self) -> None:
+        row = self.selected_or_warn()
+        if row is None:
+            return
+        if row.id in self.marked:
+            del self.marked[row.id]
+        else:
+            self.marked[row.id] = None
+        self._row_cells.pop(row.id, None)
+        self.render_rows()
+        # on to the next row, so space space space marks a run of them
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
+
+    def action_clear_filter(self) -> None:
+        if self.filter_text:
+            self.clear_filter()
+        elif self.marked:
+            self.clear_marks()
+
+    def clear_marks(self) -> None:
+        for container_id in self.marked:
+            self._row_cells.pop(container_id, None)
+        self.marked = {}
+        self.render_rows()
 
     def action_project_logs(self) -> None:
         """Every container of the selected one's compose project, merged."""
