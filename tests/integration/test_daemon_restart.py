@@ -119,8 +119,9 @@ async def test_dockerd_killed_and_restarted_mid_session(private_daemon: PrivateD
     async with app.run_test(size=(120, 36)) as pilot:
         pane = containers_pane(app)
         await wait_for(pilot, lambda: {ticker.id, shell.id} <= set(pane.table.keys), what="both containers listed")
-        stats = app.screen.query_one(StatsPane)
         await pilot.press("6")
+        # a pane is built when first shown
+        stats = await wait_for(pilot, lambda: next(iter(app.screen.query(StatsPane).results()), None), what="stats pane")
         await wait_for(pilot, lambda: ticker.id in stats.shown, timeout=DAEMON_WAIT, what="stats of the ticker")
         await pilot.press("1")
 
