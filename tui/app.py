@@ -358,7 +358,8 @@ class DtuiApp(App[int], inherit_bindings=False):
         def go() -> None:
             self.run_task(
                 f"{spec.verb} {name}",
-                functools.partial(ops.run_action, self.service.api, action, row.id),
+                # the client is fetched on the worker: connecting may wait for a hung daemon
+                lambda: ops.run_action(self.service.api, action, row.id),
                 success=f"Container {name} {spec.past}.",
             )
 
@@ -385,14 +386,12 @@ class DtuiApp(App[int], inherit_bindings=False):
                 names,
                 lambda: self.run_task(
                     "remove exited",
-                    ops.remove_exited,
-                    self.service.api,
-                    ids,
+                    lambda: ops.remove_exited(self.service.api, ids),
                     success=self._bulk_summary,
                 ),
             )
 
-        self.run_task("list exited", ops.exited_containers, self.service.api, on_result=ask, quiet=True)
+        self.run_task("list exited", lambda: ops.exited_containers(self.service.api), on_result=ask, quiet=True)
 
     def _bulk_summary(self, result: ops.BulkResult) -> str:
         text = f"Removed {len(result.done)} container{'s' if len(result.done) != 1 else ''}."

@@ -172,12 +172,6 @@ async def test_hung_call_times_out_with_a_message_and_never_blocks_the_ui(relay:
     assert app.return_code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui/app.py DtuiApp.container_action builds functools.partial(ops.run_action, self.service.api, ...) "
-    "on the UI thread: with no client (after any connection error resets it) the UI thread connects, waiting "
-    "for a hung daemon and raising DaemonUnavailable (a crash) when it is gone",
-)
 @pytest.mark.parametrize("trouble", ["hung", "gone"])
 async def test_container_action_never_connects_on_the_ui_thread(relay: HangingRelay, run_container, trouble: str) -> None:
     box = run_container(command=["sleep", "300"])

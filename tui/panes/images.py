@@ -4,7 +4,6 @@ and run a new container."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from rich.text import Text
@@ -177,7 +176,7 @@ class ImagesPane(ResourcePane[ImageRow]):
             body,
             lambda: self.dtui.run_task(
                 f"rmi {safe_text(target)}",
-                functools.partial(image_ops.remove_image, self.dtui.service.api, target, force=force),
+                lambda: image_ops.remove_image(self.dtui.service.api, target, force=force),
                 success=lambda result: f"Removed {safe_text(target)}: {len(result)} untagged/deleted.",
             ),
         )
@@ -198,7 +197,7 @@ class ImagesPane(ResourcePane[ImageRow]):
             body,
             lambda: self.dtui.run_task(
                 "prune images",
-                functools.partial(image_ops.prune_dangling, self.dtui.service.api),
+                lambda: image_ops.prune_dangling(self.dtui.service.api),
                 success=lambda result: f"Pruned {len(result.deleted)} image{'s' if len(result.deleted) != 1 else ''}; "
                 f"reclaimed {human_size(result.reclaimed)}.",
             ),

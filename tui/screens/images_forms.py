@@ -10,7 +10,6 @@ progress line; escape cancels them.
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable
@@ -280,9 +279,8 @@ class RunForm(ImageForm):
         )
         # not detached means "stay with it": in a TUI that is the terminal view
         attach = bool(self.value("attach")) or not spec.detach
-        api = self.api
-
         def run() -> tuple[image_ops.RunResult, ContainerRow | None]:
+            api = self.api  # on the worker: connecting may wait for the daemon
             result = image_ops.run_container(api, spec)
             listed = api.containers(all=True, filters={"id": result.container_id})
             return result, ContainerRow.from_api(listed[0]) if listed else None
@@ -324,9 +322,11 @@ class CommitForm(ImageForm):
         reference = self.value("reference")
         repository, tag = image_ops.parse_reference(reference, allow_digest=False)
         target = f"{repository}:{tag}"
-        call = functools.partial(
-            image_ops.commit_container, self.api, self.container.id, target, message=self.value("message"), author=self.value("author")
-        )
+        message, author = self.value("message"), self.value("author")
+
+        def call() -> str:
+            return image_ops.commit_container(self.api, self.container.id, target, message=message, author=author)
+
         self.run_call(f"Committing {self.container.name}", call, lambda image_id: self.finish(f"Committed {self.container.name} as {target} ({image_id[7:19]}).", target))
 
 
@@ -346,7 +346,9 @@ class TagForm(ImageForm):
     def submit(self) -> None:
         repository, tag = image_ops.parse_reference(self.value("reference"), allow_digest=False)
         target = f"{repository}:{tag}"
-        call = functools.partial(image_ops.tag_image, self.api, self.image.id, target)
+
+        def call() -> str:
+            return image_ops.tag_image(self.api, self.image.id, target)
         self.run_call("Tagging", call, lambda name: self.finish(f"Tagged {self.image.short_id} as {name}.", name))
 
 
@@ -455,7 +457,7 @@ class SaveForm(ImageForm):
         path = self.tar_path("write")
         self.run_tar_stream(
             "Saving",
-            functools.partial(image_ops.save_images, self.api, references, path),
+            lambda *stream: image_ops.save_images(self.api, references, path, *stream),
             lambda written: self.finish(f"Saved {' '.join(references)} to {path} ({human_size(written)}).", path),
         )
 
@@ -474,7 +476,7 @@ class LoadForm(ImageForm):
         path = self.tar_path("load")
         self.run_tar_stream(
             "Loading",
-            functools.partial(image_ops.load_images, self.api, path),
+            lambda *stream: image_ops.load_images(self.api, path, *stream),
             lambda names: self.finish(f"Loaded {', '.join(names) or 'the tar'} from {path}.", names),
         )
 
@@ -497,7 +499,7 @@ class ExportForm(ImageForm):
         path = self.tar_path("write")
         self.run_tar_stream(
             "Exporting",
-            functools.partial(image_ops.export_container, self.api, self.container.id, path),
+            lambda *stream: image_ops.export_container(self.api, self.container.id, path, *stream),
             lambda written: self.finish(f"Exported {self.container.name} to {path} ({human_size(written)}).", path),
         )
 
@@ -522,6 +524,6 @@ class ImportForm(ImageForm):
             image_ops.parse_reference(reference, allow_digest=False)
         self.run_tar_stream(
             "Importing",
-            functools.partial(image_ops.import_image, self.api, path, reference),
+            lambda *stream: image_ops.import_image(self.api, path, reference, *stream),
             lambda name: self.finish(f"Imported {path} as {name}.", name),
         )
