@@ -371,6 +371,34 @@ class DtuiApp(App[int], inherit_bindings=False):
         else:
             go()
 
+    def container_action_many(self, action: str, rows: Sequence[ContainerRow]) -> None:
+        """One action on the marked containers, after saying which.
+
+        ``pause`` toggles each: paused ones are unpaused, the rest paused.
+        Always asked first (removals whatever the settings say): a key meant
+        for the row under the cursor must not silently hit several.
+        """
+        spec = ops.ACTIONS[action]
+        if not self.check_writable(f"{spec.verb} containers"):
+            return
+        pairs = [("unpause" if action == "pause" and row.state == "paused" else action, row.id) for row in rows]
+        names = ", ".join(safe_text(row.name) for row in rows[:20]) + (" …" if len(rows) > 20 else "")
+        count = f"{len(rows)} container{'s' if len(rows) != 1 else ''}"
+        verb = "pause/unpause" if action == "pause" else spec.verb
+
+        def summary(result: ops.BulkResult) -> str:
+            text = f"{verb.capitalize()}: {len(result.done)} of {len(pairs)} done."
+            if result.failed:
+                text += " Failed: " + "; ".join(f"{cid[:12]}: {why}" for cid, why in result.failed)
+            return text
+
+        self.confirm(
+            f"{verb.capitalize()} {count}?",
+            names,
+            lambda: self.run_task(f"{verb} {count}", lambda: ops.run_actions(self.service.api, pairs), success=summary),
+            removal=action in ("remove", "force-remove", "kill"),
+        )
+
     def remove_exited_containers(self) -> None:
         if not self.check_writable("removing exited containers"):
             return

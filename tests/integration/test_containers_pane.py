@@ -261,3 +261,37 @@ async def test_command_palette_runs_any_action_by_name(docker_client):
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_for(pilot, lambda: containers_pane(app).running_only, what="palette ran the toggle")
+
+
+async def test_marked_containers_are_acted_on_together_after_one_question(docker_client, run_container):
+    one = run_container(command=["sleep", "300"], name_suffix="bulk-one")
+    two = run_container(command=["sleep", "300"], name_suffix="bulk-two")
+    bystander = run_container(command=["sleep", "300"], name_suffix="bulk-bystander")
+    app = create_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(pilot, app)
+        pane = containers_pane(app)
+        for container in (one, two):
+            await _select(pilot, app, container.id)
+            await pilot.press("space")
+        assert set(pane.marked) == {one.id, two.id}
+        # the cursor is elsewhere: the key acts on the marked ones, and asks first
+        await _select(pilot, app, bystander.id)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="bulk stop confirmation")
+        text = screen_text(app)
+        assert "Stop 2 containers?" in text and one.name in text and two.name in text and bystander.name not in text
+        await pilot.press("y")
+        for container in (one, two):
+            await wait_thread(lambda c=container: _state(docker_client, c.id) == "exited", timeout=30, what="both stopped")
+        assert _state(docker_client, bystander.id) == "running"
+        await wait_for(pilot, lambda: any("Stop: 2 of 2 done." in n for n in notifications(app)), what="the summary")
+        # removal of the marked ones, also asked
+        await pilot.press("d")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="bulk remove confirmation")
+        await pilot.press("y")
+        for container in (one, two):
+            await wait_thread(lambda c=container: _state(docker_client, c.id) is None, timeout=30, what="both removed")
+        # gone containers drop out of the marks
+        await wait_for(pilot, lambda: not pane.marked, what="marks of removed containers dropped")
+        assert _state(docker_client, bystander.id) == "running"

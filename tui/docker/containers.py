@@ -7,11 +7,11 @@ no per-container inspect), which is what keeps refresh cheap at scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tui.docker.errors import describe_error
+from tui.docker.errors import describe_error, is_connection_problem
 from tui.docker.models import ContainerDetails, ContainerRow
 
 if TYPE_CHECKING:
@@ -79,6 +79,22 @@ def run_action(api: docker.APIClient, action: str, container_id: str) -> None:
 class BulkResult:
     done: tuple[str, ...]
     failed: tuple[tuple[str, str], ...]
+
+
+def run_actions(api: docker.APIClient, actions: Sequence[tuple[str, str]]) -> BulkResult:
+    """``(action, container id)`` pairs one after another; one failure does
+    not stop the rest (``docker stop a b c`` behaves the same)."""
+    done: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for action, container_id in actions:
+        try:
+            run_action(api, action, container_id)
+            done.append(container_id)
+        except Exception as exc:
+            if is_connection_problem(exc):
+                raise
+            failed.append((container_id, describe_error(exc)))
+    return BulkResult(tuple(done), tuple(failed))
 
 
 def exited_containers(api: docker.APIClient) -> list[ContainerRow]:

@@ -134,7 +134,7 @@ class ContainersPane(ResourcePane[ContainerRow]):
         if self.running_only:
             text += " · showing running only (t)"
         if self.marked:
-            text += f" · {len(self.marked)} marked (l: their logs merged, esc: unmark)"
+            text += f" · {len(self.marked)} marked: l, u s r k p d act on them (esc unmarks)"
         return text
 
     def empty_text(self) -> str:
@@ -216,12 +216,23 @@ class ContainersPane(ResourcePane[ContainerRow]):
         return ""
 
     # --- actions -----------------------------------------------------------
+    def _marked_rows(self) -> list[ContainerRow]:
+        return [row for row in self._visible if row.id in self.marked] + [
+            self._by_key[cid] for cid in self.marked if cid in self._by_key and self._by_key[cid] not in self._visible
+        ]
+
     def action_container_action(self, action: str) -> None:
+        if self.marked:
+            self.dtui.container_action_many(action, self._marked_rows())
+            return
         row = self.selected_or_warn()
         if row is not None:
             self.dtui.container_action(action, row)
 
     def action_toggle_pause(self) -> None:
+        if self.marked:
+            self.dtui.container_action_many("pause", self._marked_rows())
+            return
         row = self.selected_or_warn()
         if row is not None:
             self.dtui.container_action("unpause" if row.state == "paused" else "pause", row)
@@ -249,9 +260,7 @@ class ContainersPane(ResourcePane[ContainerRow]):
     def action_logs(self) -> None:
         if self.marked:
             # the marked containers' logs, merged, in the list's order
-            rows = [row for row in self._visible if row.id in self.marked]
-            rows += [self._by_key[cid] for cid in self.marked if cid in self._by_key and self._by_key[cid] not in rows]
-            self.dtui.open_logs(rows)
+            self.dtui.open_logs(self._marked_rows())
             return
         row = self.selected_or_warn()
         if row is not None:
