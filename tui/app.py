@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from tui.config import Settings, is_contract_binding
 from tui.docker import containers as ops
 from tui.docker.client import CALL_TIMEOUT, DockerService, Endpoint, list_contexts, resolve_endpoint
-from tui.docker.errors import DaemonUnavailable, describe_error, is_connection_problem
+from tui.docker.errors import DaemonUnavailable, describe_error, is_connection_problem, is_timeout
 from tui.docker.events import EventStream
 from tui.docker.models import ContainerRow
 from tui.messages import DaemonConnection, DaemonEventReceived, TaskFinished
@@ -52,12 +52,15 @@ class DtuiApp(App[int], inherit_bindings=False):
         service: DockerService,
         *,
         read_only: bool = False,
+        allow_terminal: bool = False,
         settings: Settings | None = None,
         start_event_stream: bool = True,
     ) -> None:
         super().__init__()
         self.service = service
         self.read_only = read_only
+        #: read-only mode still lets exec shells run and keys reach an attached container
+        self.allow_terminal = allow_terminal
         #: the user's settings file, already read (defaults when there is none)
         self.settings = settings or Settings()
         #: binding id -> key, the [keys] overrides that were applied
@@ -65,6 +68,8 @@ class DtuiApp(App[int], inherit_bindings=False):
         self._switching = asyncio.Lock()
         self.connected: bool | None = None
         self.disconnect_reason = ""
+        #: set when a call timed out: connected, but the daemon does not answer
+        self.not_answering = ""
         self.engine_summary = ""
         self._event_stream: EventStream | None = None
         self._start_event_stream = start_event_stream
@@ -154,7 +159,14 @@ class DtuiApp(App[int], inherit_bindings=False):
                 update()
         self._refresh_status()
 
+    def daemon_answered(self) -> None:
+        """A call came back: a "not answering" state is over."""
+        if self.not_answering:
+            self.not_answering = ""
+            self._refresh_status()
+
     def on_daemon_event_received(self, message: DaemonEventReceived) -> None:
+        self.daemon_answered()
         for pane in self._panes():
             pane.on_daemon_event(message.event)
         for screen in self.screen_stack:
@@ -257,6 +269,9 @@ class DtuiApp(App[int], inherit_bindings=False):
         text.append(" ")
         if self.connected is None:
             text.append("connecting…", style="yellow")
+        elif self.connected and self.not_answering:
+            text.append("● not answering: ", style="bold yellow")
+            text.append(safe_text(self.not_answering), style="yellow")
         elif self.connected:
             text.append("● connected", style="green")
         else:
@@ -264,7 +279,7 @@ class DtuiApp(App[int], inherit_bindings=False):
             text.append(safe_text(self.disconnect_reason), style="red")
             text.append(" — retrying", style="dim")
         if self.read_only:
-            text.append("  [read-only]", style="bold yellow")
+            text.append("  [read-only" + (", terminal allowed]" if self.allow_terminal else "]"), style="bold yellow")
         if self._tasks:
             text.append("  ⏳ " + ", ".join(self._tasks), style="yellow")
         text.append("  ")
@@ -280,9 +295,15 @@ class DtuiApp(App[int], inherit_bindings=False):
         error = worker.error
         if error is None:
             return
-        if is_connection_problem(error):
+        if is_timeout(error):
+            # still connected (the event stream says so), but not answering:
+            # say it in the top bar until the daemon answers again
+            self.not_answering = describe_error(error)
+            self._refresh_status()
+        elif is_connection_problem(error):
             # the event stream owns the connected/disconnected state
             self.service.reset()
+        if is_connection_problem(error):
             self.notify(f"{worker.name}: {describe_error(error)}", title="Docker daemon unreachable", severity="error", timeout=5, markup=False)
             return
         self.notify(f"{describe_error(error)}", title=worker.name or "Error", severity="error", timeout=8, markup=False)
@@ -606,6 +627,7 @@ def create_app(
     context: str | None = None,
     *,
     read_only: bool | None = None,
+    allow_terminal: bool | None = None,
     endpoint: Endpoint | None = None,
     settings: Settings | None = None,
 ) -> DtuiApp:
@@ -617,4 +639,5 @@ def create_app(
     settings = settings or Settings()
     endpoint = endpoint or resolve_endpoint(host=host, context=context)
     read_only = settings.read_only if read_only is None else read_only
-    return DtuiApp(DockerService(endpoint), read_only=read_only, settings=settings)
+    allow_terminal = settings.allow_terminal if allow_terminal is None else allow_terminal
+    return DtuiApp(DockerService(endpoint), read_only=read_only, allow_terminal=allow_terminal, settings=settings)

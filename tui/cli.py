@@ -24,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="browse only: every action that changes something is disabled (default: read_only in the settings file)",
     )
+    parser.add_argument(
+        "--allow-terminal",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --read-only, still allow exec shells and typing into an attached container (default: allow_terminal in the settings file)",
+    )
     parser.add_argument("--config", metavar="PATH", help=f"settings file (default: {config_path()})")
     parser.add_argument("--keys", action="store_true", help="list every key binding's id, for [keys] in the settings file, and exit")
     parser.add_argument("--version", action="version", version=f"dtui {__version__}")
@@ -55,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from tui.app import create_app
 
-        app = create_app(host=args.host, context=args.context, read_only=args.read_only, settings=settings)
+        app = create_app(
+            host=args.host, context=args.context, read_only=args.read_only, allow_terminal=args.allow_terminal, settings=settings
+        )
     except DaemonUnavailable as exc:
         print(f"dtui: {exc}", file=sys.stderr)
         return 2

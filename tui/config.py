@@ -51,6 +51,7 @@ _KEY = re.compile(r"^[a-zA-Z0-9_+\-]+$")
 EXAMPLE = """\
 # dtui settings. Every entry is optional.
 read_only = false        # start in read-only mode (same as --read-only)
+allow_terminal = false   # in read-only mode, still allow exec shells and typing into attach
 poll_seconds = 15        # the safety-net refresh; daemon events refresh at once
 theme = "textual-dark"   # any Textual theme name
 confirm = true           # ask before kill/stop-like actions; removals always ask
@@ -70,6 +71,7 @@ since = ""               # e.g. "15m", "1h", "24h"; empty for no limit
 @dataclass(frozen=True)
 class Settings:
     read_only: bool = False
+    allow_terminal: bool = False
     poll_seconds: float = 15.0
     theme: str = "textual-dark"
     confirm: bool = True
@@ -170,12 +172,14 @@ def parse_settings(data: dict[str, Any], path: Path, text: str = "") -> Settings
             return None
         return value
 
-    known = {"read_only", "poll_seconds", "theme", "confirm", "logs", "keys"}
+    known = {"read_only", "allow_terminal", "poll_seconds", "theme", "confirm", "logs", "keys"}
     for key in data:
         if key not in known:
             problem(key, "unknown setting")
     if "read_only" in data and (v := take("read_only", bool, data["read_only"])) is not None:
         settings = replace(settings, read_only=v)
+    if "allow_terminal" in data and (v := take("allow_terminal", bool, data["allow_terminal"])) is not None:
+        settings = replace(settings, allow_terminal=v)
     if "confirm" in data and (v := take("confirm", bool, data["confirm"])) is not None:
         settings = replace(settings, confirm=v)
     if "theme" in data and (v := take("theme", str, data["theme"])) is not None:

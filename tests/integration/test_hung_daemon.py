@@ -164,6 +164,10 @@ async def test_hung_call_times_out_with_a_message(relay: HangingRelay, run_conta
             await pilot.press("ctrl+r")
             expected = f"did not answer within {HUNG_TIMEOUT} s"
             await wait_for(pilot, lambda: any(expected in n for n in notifications(app)), timeout=WAIT, what="the timeout message")
+            # the top bar says so too, and names the list that timed out
+            top = str(app.status_line())
+            assert "● not answering: " in top and expected in top, top
+            assert any(n.startswith("list containers: ") and expected in n for n in notifications(app))
 
             # a log view opened meanwhile comes up at once, then says the
             # daemon does not answer, and resumes when it does
@@ -180,6 +184,7 @@ async def test_hung_call_times_out_with_a_message(relay: HangingRelay, run_conta
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.connected, timeout=WAIT, what="connected")
         assert "disconnected" not in screen_text(app)
+        await wait_for(pilot, lambda: "not answering" not in str(app.status_line()), timeout=WAIT, what="answering again")
         await pilot.press("q")
     assert app.return_code == 0
 

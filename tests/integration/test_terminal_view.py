@@ -231,6 +231,13 @@ async def test_flood_completes_and_the_ui_stays_responsive(api, container):
             before = time.monotonic()
             await asyncio.sleep(0.05)
             lags.append(time.monotonic() - before - 0.05)
+        # Frames in a flood are dropped, never the last one: what is drawn
+        # catches up with the emulator once the output stops.
+        await wait_for(
+            pilot,
+            lambda: "FLOOD-42" in "\n".join(view.render_line(y).text for y in range(view.size.height)),
+            what="the flood's last screen drawn",
+        )
         frames = view.frames_drawn - frames_before
         assert view.session.bytes_read >= 20_000_000
         # The event loop kept turning through the whole flood and the screen
@@ -374,4 +381,29 @@ async def test_read_only_dtui_attaches_without_input_and_refuses_exec(api, conta
         await pilot.press("e")
         await wait_for(pilot, lambda: any("Read-only mode" in n for n in notifications(app)), what="the refusal")
         assert not isinstance(app.screen, TerminalScreen)
+    assert await asyncio.to_thread(_running, api, box["id"])
+
+
+async def test_read_only_with_allow_terminal_runs_exec_and_takes_keys_in_attach(api, container):
+    box = container()
+    app = create_app(read_only=True, allow_terminal=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert "[read-only, terminal allowed]" in str(app.status_line())
+        view = await open_terminal(pilot, app, box["id"], "e")
+        await see(pilot, view, "/ #")
+        await type_line(pilot, "echo $((6*7))")
+        await see(pilot, view, "42")
+        await type_line(pilot, "exit")
+        await wait_for(pilot, lambda: view.end is not None, what="the shell ended")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TerminalScreen), what="back to the list")
+        view = await open_terminal(pilot, app, box["id"], "a")
+        await prompt(pilot, view)
+        await type_line(pilot, "echo attached-$((2*3))")
+        await see(pilot, view, "attached-6")
+        # other mutations stay refused
+        await pilot.press("ctrl+p", "ctrl+q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TerminalScreen), what="detached")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: any("Read-only mode: stop container is disabled" in n for n in notifications(app)), what="stop refused")
     assert await asyncio.to_thread(_running, api, box["id"])

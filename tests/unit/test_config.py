@@ -134,3 +134,17 @@ def test_log_since_setting_is_any_duration():
 
     assert abs(Preset(since="2d").since_seconds() - (time.time() - 172800)) < 5
     assert Preset().since_seconds() is None
+
+
+def test_allow_terminal_setting_and_flag(tmp_path):
+    from tui.cli import build_parser
+
+    path = tmp_path / "config.toml"
+    path.write_text("read_only = true\nallow_terminal = true\n")
+    settings = load_settings(path)
+    assert settings.read_only and settings.allow_terminal and not settings.problems
+    path.write_text('allow_terminal = "yes"\n')
+    settings = load_settings(path)
+    assert not settings.allow_terminal and any("allow_terminal" in p and "line 1" in p for p in settings.problems)
+    assert build_parser().parse_args(["--read-only", "--allow-terminal"]).allow_terminal is True
+    assert build_parser().parse_args([]).allow_terminal is None

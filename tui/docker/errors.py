@@ -135,6 +135,15 @@ def is_not_found(exc: BaseException) -> bool:
     return getattr(response, "status_code", None) == 404
 
 
+_TIMEOUT_TYPES = frozenset({"ReadTimeout", "ReadTimeoutError", "ConnectTimeout", "ConnectTimeoutError", "Timeout", "TimeoutError"})
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """The daemon (or the way to it) did not answer in time: it may be hung
+    or overloaded, not necessarily gone."""
+    return any(isinstance(e, TimeoutError) or type(e).__name__ in _TIMEOUT_TYPES for e in _chain(exc))
+
+
 def is_connection_problem(exc: BaseException) -> bool:
     """True when the daemon itself is unreachable (not when it said no)."""
     if isinstance(exc, DaemonUnavailable):

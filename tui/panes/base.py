@@ -7,13 +7,14 @@ key, filter, sort and draw them, and which event types make it dirty.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -219,9 +220,16 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
             self._dirty = False
             self._fetching = True
             self._next_refresh_at = time.monotonic() + 1 / REFRESH_HZ
-            self._fetch_worker(first_try=self.dtui.connected is None)
+            # named for the error message a failure shows
+            self.run_worker(
+                functools.partial(self._fetch_worker, first_try=self.dtui.connected is None),
+                name=f"list {self.title.lower()}",
+                group=f"list-{self.pane_id}",
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+            )
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
     def _fetch_worker(self, first_try: bool = False) -> None:
         try:
             items = self.fetch(self.dtui.service.api)
@@ -239,6 +247,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         if message.pane_id != self.pane_id:
             return
         message.stop()
+        self.dtui.daemon_answered()
         self.items = list(message.items)
         self._by_key = {self.item_key(item): item for item in self.items}
         self._row_cells = {}

@@ -231,10 +231,17 @@ def open_terminal(app: DtuiApp, row: ContainerRow, mode: str) -> None:
     api: Any = LazyApi(app.service)
     keys = _user_detach_keys(app)
     if mode == "attach":
-        channel: TerminalChannel = AttachChannel(api, row.id, keys, read_only=app.read_only)
+        # read-only: output only, no key reaches the container, unless allowed
+        channel: TerminalChannel = AttachChannel(api, row.id, keys, read_only=app.read_only and not app.allow_terminal)
         app.push_screen(TerminalScreen(row, mode, channel, keys))
         return
-    if not app.check_writable("exec and nsenter shells"):
+    if app.read_only and not app.allow_terminal:
+        app.notify(
+            "Read-only mode: exec and nsenter shells are disabled (start with --allow-terminal to allow them).",
+            severity="warning",
+            timeout=5,
+            markup=False,
+        )
         return
     if mode == "nsenter":
         problem = nsenter_problem(is_local=app.service.endpoint.is_local, running=True)
