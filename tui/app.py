@@ -435,7 +435,7 @@ class DtuiApp(App[int], inherit_bindings=False):
                 names,
                 lambda: self.run_task(
                     "remove exited",
-                    lambda: ops.remove_exited(self.service.api, ids),
+                    lambda: ops.remove_exited(self.service.patient_api, ids),
                     success=self._bulk_summary,
                 ),
             )

@@ -164,6 +164,7 @@ class DockerService:
         self.endpoint = endpoint
         self.timeout = timeout
         self._client: docker.DockerClient | None = None
+        self._patient: docker.DockerClient | None = None
         self._lock = threading.Lock()
 
     @property
@@ -177,12 +178,23 @@ class DockerService:
     def api(self) -> docker.APIClient:
         return self.client.api
 
-    def _connect(self) -> docker.DockerClient:
+    @property
+    def patient_api(self) -> docker.APIClient:
+        """A client without a read timeout, for what may rightly take long:
+        a build step or a pull that prints nothing for a while, a prune, a
+        commit, a big rmi, tar transfers. The user cancels those (or waits,
+        as with the CLI); the call timeout would cut them off half done."""
+        with self._lock:
+            if self._patient is None:
+                self._patient = self._connect(timeout=None)
+            return self._patient.api
+
+    def _connect(self, timeout: int | None | object = ...) -> docker.DockerClient:
         import docker
         from docker.tls import TLSConfig
 
         endpoint = self.endpoint
-        kwargs: dict[str, Any] = {"base_url": endpoint.host, "timeout": self.timeout, "version": "auto"}
+        kwargs: dict[str, Any] = {"base_url": endpoint.host, "timeout": self.timeout if timeout is ... else timeout, "version": "auto"}
         if endpoint.host.startswith("ssh://"):
             # the system ssh client honours the user's ~/.ssh/config, agent and keys
             kwargs["use_ssh_client"] = True
@@ -206,8 +218,9 @@ class DockerService:
     def reset(self) -> None:
         """Drop the client so the next use reconnects (after the daemon went away)."""
         with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
+            clients = [c for c in (self._client, self._patient) if c is not None]
+            self._client = self._patient = None
+        for client in clients:
             try:
                 client.close()
             except Exception:

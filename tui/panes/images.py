@@ -176,7 +176,7 @@ class ImagesPane(ResourcePane[ImageRow]):
             body,
             lambda: self.dtui.run_task(
                 f"rmi {safe_text(target)}",
-                lambda: image_ops.remove_image(self.dtui.service.api, target, force=force),
+                lambda: image_ops.remove_image(self.dtui.service.patient_api, target, force=force),
                 success=lambda result: f"Removed {safe_text(target)}: {len(result)} untagged/deleted.",
             ),
         )
@@ -197,7 +197,7 @@ class ImagesPane(ResourcePane[ImageRow]):
             body,
             lambda: self.dtui.run_task(
                 "prune images",
-                lambda: image_ops.prune_dangling(self.dtui.service.api),
+                lambda: image_ops.prune_dangling(self.dtui.service.patient_api),
                 success=lambda result: f"Pruned {len(result.deleted)} image{'s' if len(result.deleted) != 1 else ''}; "
                 f"reclaimed {human_size(result.reclaimed)}.",
             ),

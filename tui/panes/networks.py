@@ -246,7 +246,7 @@ class NetworksPane(ResourcePane[NetworkRow]):
             f"Deletes all networks not used by at least one container:\n{names}",
             lambda: self.dtui.run_task(
                 "prune networks",
-                lambda: ops.prune_networks(self.dtui.service.api),
+                lambda: ops.prune_networks(self.dtui.service.patient_api),
                 success=self._pruned,
             ),
         )

@@ -578,7 +578,7 @@ class SystemPane(WorkerErrors, Vertical):
                 return
             self.dtui.run_task(
                 "system prune",
-                lambda: ops.system_prune(self.dtui.service.api, volumes=volumes),
+                lambda: ops.system_prune(self.dtui.service.patient_api, volumes=volumes),
                 on_result=self._pruned,
             )
 

@@ -178,7 +178,7 @@ class VolumesPane(ResourcePane[VolumeRow]):
             f"Deletes all {scope} not used by at least one container, with their data:\n{names}",
             lambda: self.dtui.run_task(
                 "prune volumes",
-                lambda: ops.prune_volumes(self.dtui.service.api),
+                lambda: ops.prune_volumes(self.dtui.service.patient_api),
                 success=self._pruned,
             ),
         )

@@ -218,6 +218,11 @@ class ImageForm(WorkerErrors, ModalScreen[Any]):
     def api(self) -> Any:
         return self.app.service.api  # type: ignore[attr-defined]
 
+    @property
+    def patient_api(self) -> Any:
+        """No read timeout: commits and tar transfers may rightly take long."""
+        return self.app.service.patient_api  # type: ignore[attr-defined]
+
     def finish(self, message: str, result: Any = True) -> None:
         self.app.notify(message, timeout=5, markup=False)
         self.dismiss(result)
@@ -325,7 +330,7 @@ class CommitForm(ImageForm):
         message, author = self.value("message"), self.value("author")
 
         def call() -> str:
-            return image_ops.commit_container(self.api, self.container.id, target, message=message, author=author)
+            return image_ops.commit_container(self.patient_api, self.container.id, target, message=message, author=author)
 
         self.run_call(f"Committing {self.container.name}", call, lambda image_id: self.finish(f"Committed {self.container.name} as {target} ({image_id[7:19]}).", target))
 
@@ -457,7 +462,7 @@ class SaveForm(ImageForm):
         path = self.tar_path("write")
         self.run_tar_stream(
             "Saving",
-            lambda *stream: image_ops.save_images(self.api, references, path, *stream),
+            lambda *stream: image_ops.save_images(self.patient_api, references, path, *stream),
             lambda written: self.finish(f"Saved {' '.join(references)} to {path} ({human_size(written)}).", path),
         )
 
@@ -476,7 +481,7 @@ class LoadForm(ImageForm):
         path = self.tar_path("load")
         self.run_tar_stream(
             "Loading",
-            lambda *stream: image_ops.load_images(self.api, path, *stream),
+            lambda *stream: image_ops.load_images(self.patient_api, path, *stream),
             lambda names: self.finish(f"Loaded {', '.join(names) or 'the tar'} from {path}.", names),
         )
 
@@ -499,7 +504,7 @@ class ExportForm(ImageForm):
         path = self.tar_path("write")
         self.run_tar_stream(
             "Exporting",
-            lambda *stream: image_ops.export_container(self.api, self.container.id, path, *stream),
+            lambda *stream: image_ops.export_container(self.patient_api, self.container.id, path, *stream),
             lambda written: self.finish(f"Exported {self.container.name} to {path} ({human_size(written)}).", path),
         )
 
@@ -524,6 +529,6 @@ class ImportForm(ImageForm):
             image_ops.parse_reference(reference, allow_digest=False)
         self.run_tar_stream(
             "Importing",
-            lambda *stream: image_ops.import_image(self.api, path, reference, *stream),
+            lambda *stream: image_ops.import_image(self.patient_api, path, reference, *stream),
             lambda name: self.finish(f"Imported {path} as {name}.", name),
         )

@@ -86,7 +86,7 @@ class TransferScreen(WorkerErrors, Screen):
     def transfer(self) -> None:
         call = image_ops.pull if self.kind == "pull" else image_ops.push
         try:
-            final = call(self.app.service.api, self.reference, self.control, self._progress)  # type: ignore[attr-defined]
+            final = call(self.app.service.patient_api, self.reference, self.control, self._progress)  # type: ignore[attr-defined]
         except image_ops.StreamCancelled:
             return
         except Exception as exc:  # unknown image, registry down, auth: shown here
@@ -194,7 +194,7 @@ class BuildScreen(WorkerErrors, Screen):
     @work(thread=True, exit_on_error=False, name="build")
     def build(self) -> None:
         try:
-            outcome = image_ops.build(self.app.service.api, self.request, self.control, self._output)  # type: ignore[attr-defined]
+            outcome = image_ops.build(self.app.service.patient_api, self.request, self.control, self._output)  # type: ignore[attr-defined]
         except image_ops.StreamCancelled:
             return
         except Exception as exc:  # bad context, daemon refusal: shown here
