@@ -152,6 +152,11 @@ def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes, st.lists(common_token, max_size=60), st.lists(st.integers(0, 10_000), max_size=8))
 def test_same_screen_as_pyte(size: tuple[int, int], tokens: list[str], cuts: list[int]) -> None:
+    assert_same_as_pyte(size, tokens, cuts)
+
+
+def assert_same_as_pyte(size: tuple[int, int], tokens: list[str], cuts: list[int]) -> None:
+    """Plain pyte fed everything at once, the emulator fed it cut at `cuts`: same screen, same replies."""
     columns, lines = size
     data = "".join(tokens).encode("utf-8")
     reference = Reference(columns, lines)
@@ -168,17 +173,66 @@ def test_same_screen_as_pyte(size: tuple[int, int], tokens: list[str], cuts: lis
 def test_bulk_path_matches_per_character_path(
     size: tuple[int, int], tokens: list[str], cuts: list[int]
 ) -> None:
-    columns, lines = size
-    data = "".join(tokens).encode("utf-8")
-    fast = TerminalEmulator(columns, lines, history=50)
-    slow = TerminalEmulator(columns, lines, history=50)
-    slow.bulk_plain_text = False
-    for chunk in chunked(data, cuts):
+    fast_and_slow_in(chunked("".join(tokens).encode("utf-8"), cuts), *size, kept=50)
+
+
+def fast_and_slow_in(chunks: list[bytes], columns: int, lines: int, kept: int) -> tuple[TerminalEmulator, TerminalEmulator]:
+    """The emulator fed `chunks`, and pyte's per-character path fed all at once: same screen, history and mode."""
+    fast = TerminalEmulator(columns, lines, history=kept)
+    for chunk in chunks:
         fast.feed(chunk)
-    slow.feed(data)
+    slow = TerminalEmulator(columns, lines, history=kept)
+    slow.bulk_plain_text = False
+    slow.feed(b"".join(chunks))
     assert state(fast._screen) == state(slow._screen)
-    assert list(fast._screen.history) == list(slow._screen.history)
+    assert history(fast) == history(slow)
     assert fast.alternate_screen == slow.alternate_screen
+    return fast, slow
+
+
+def history(emulator: TerminalEmulator) -> tuple[int, list[tuple]]:
+    """Lines ever pushed, and every history line as the cells it shows."""
+    return emulator._screen.history_pushed, [emulator.history_cells(i) for i in range(emulator.history_size)]
+
+
+# Lines of text and SGR with CR LF between them, more than the screen holds:
+# what the flood path takes (a TAB, colours or wide lines on the way).
+def _lines_of(piece: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.lists(piece, max_size=5).map("".join), min_size=1, max_size=40).map("\r\n".join)
+
+
+_flood = st.one_of(
+    _lines_of(_text),
+    _lines_of(st.one_of(_text, _sgr, st.sampled_from(["\x1b[m", "\x1b[0;1m", "\x1b[31m"]))),
+    _lines_of(st.one_of(_text, st.sampled_from(["\t", "ab\tc"]))),
+    _lines_of(st.one_of(_text, _sgr, st.sampled_from(["\t", "\x08", "\r", "\n"]))),
+    _lines_of(st.one_of(_text, _sgr, st.sampled_from(["é", "├── ", "→", "ü"]))),
+    _lines_of(st.one_of(_text, _unicode)),
+)
+#: Also what the emulator deliberately does differently from pyte (a zero-width space).
+_any_flood = st.one_of(_flood, _lines_of(st.one_of(_text, st.sampled_from(["é", "你", "e\u0301", "\u200b", "\x9b"]))))
+flood_token = st.one_of(_any_flood, _any_flood, _any_flood, common_token, st.sampled_from(["\x1b[?1049h", "\x1b[?1049l", "\r\r\n"]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sizes,
+    st.sampled_from([0, 3, 50]),
+    st.lists(flood_token, min_size=1, max_size=12),
+    st.lists(st.integers(0, 10_000), max_size=8),
+)
+def test_floods_skipped_through_match_the_per_character_path(
+    size: tuple[int, int], kept: int, tokens: list[str], cuts: list[int]
+) -> None:
+    # Lines a flood scrolls through are never drawn: history and screen
+    # must still be exactly what drawing every one of them makes.
+    fast_and_slow_in(chunked("".join(tokens).encode("utf-8"), cuts), *size, kept=kept)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes, st.lists(st.one_of(_flood, common_token), min_size=1, max_size=12), st.lists(st.integers(0, 10_000), max_size=8))
+def test_floods_match_pyte(size: tuple[int, int], tokens: list[str], cuts: list[int]) -> None:
+    assert_same_as_pyte(size, tokens, cuts)
 
 
 def test_flood_of_lines_matches_pyte() -> None:
@@ -190,6 +244,117 @@ def test_flood_of_lines_matches_pyte() -> None:
         emulator.feed(data[start : start + 4096])
     assert state(emulator._screen) == state(reference.screen)
     assert emulator.display[-2] == "4999".ljust(80)
+
+
+def fast_and_slow(data: bytes, columns: int, lines: int, read: int) -> tuple[TerminalEmulator, TerminalEmulator]:
+    """The same output through the emulator in reads of `read` bytes, and through pyte's per-character path."""
+    return fast_and_slow_in([data[start : start + read] for start in range(0, len(data), read)], columns, lines, 5000)
+
+
+def ls_lines(count: int, width: int = 5) -> bytes:
+    """`ls --color` output: a reset, a colour, a name and a reset per entry."""
+    kinds = ["01;34", "01;32", "01;36", "0", "38;5;208", "48;2;1;2;3"]
+    return "".join(
+        "".join(f"\x1b[0m\x1b[{kinds[(i + k) % len(kinds)]}mname_{i * 7 + k}\x1b[0m  " for k in range(width)) + "\r\n"
+        for i in range(count)
+    ).encode()
+
+
+@pytest.mark.parametrize("read", [37, 4096, 65536])
+def test_coloured_flood_in_reads_keeps_screen_and_history_exact(read: int) -> None:
+    # Several reads in a row each scroll more than a screen: lines the
+    # previous read left as text go to history as they are.
+    fast, _ = fast_and_slow(ls_lines(1500), 80, 24, read)
+    assert fast.history_size == 1500 - 23
+    first = fast.render_line(0, 80)
+    assert "name_" in first.text
+
+
+def test_coloured_flood_history_shows_each_line_in_its_colours() -> None:
+    fast, slow = fast_and_slow(ls_lines(400) + b"\x1b[?5h", 80, 24, 4096)
+    fast.scroll_up(200)
+    slow.scroll_up(200)
+    # Reverse screen mode (DECSCNM) came after: history keeps the pens it was written in.
+    assert [list(fast.render_line(y, 80)) for y in range(24)] == [list(slow.render_line(y, 80)) for y in range(24)]
+    colours = {segment.style.color.name for segment in fast.render_line(0, 80) if segment.style.color}
+    assert colours >= {"color(4)", "color(2)"}
+
+
+@pytest.mark.parametrize("read", [100, 4096])
+def test_flood_of_wide_coloured_lines_wraps_exactly(read: int) -> None:
+    data = "".join(f"\x1b[3{i % 8}m{i:05d}" + "w" * (i % 200) + "\x1b[0m tail\r\n" for i in range(600)).encode()
+    fast_and_slow(data, 80, 24, read)
+
+
+@pytest.mark.parametrize("read", [100, 4096])
+def test_flood_with_tabs_matches(read: int) -> None:
+    # Source code through `cat`: tabs, some at the end of a line.
+    data = "".join(f"\tdef f{i}(x):\t# {i}\r\n\t\treturn x\t\r\n\r\n" for i in range(500)).encode()
+    fast_and_slow(data, 80, 24, read)
+    fast_and_slow(b"\x1b[31m" + data, 80, 24, read)
+
+
+@pytest.mark.parametrize("read", [100, 4096])
+def test_flood_of_accented_and_box_drawing_text(read: int) -> None:
+    # `tree`, logs in French: not ASCII, still one cell per character.
+    data = "".join(f"│   ├── fichier_{i}_été.txt \x1b[32m✓\x1b[0m\r\n" for i in range(800)).encode()
+    fast, _ = fast_and_slow(data, 60, 20, read)
+    fast.scroll_up(100)
+    assert "├── fichier_" in fast.render_line(3, 60).text
+
+
+@pytest.mark.parametrize("read", [100, 4096])
+@pytest.mark.parametrize("columns", [80, 50])  # lines that fit; lines that wrap
+def test_flood_of_cjk_and_emoji_keeps_two_cells_a_character(read: int, columns: int) -> None:
+    data = "".join(
+        f"{i} 日本語のテキスト \x1b[33m🐳\x1b[0m {'中' * (i % 25)}{'x' * (i % 3)}\r\n" for i in range(600)
+    ).encode()
+    fast, slow = fast_and_slow(data, columns, 20, read)
+    fast.scroll_up(300)
+    slow.scroll_up(300)
+    for y in range(20):
+        shown = fast.render_line(y, columns)
+        assert shown.cell_length == columns
+        assert shown.text == slow.render_line(y, columns).text
+
+
+def test_crlf_file_through_a_tty() -> None:
+    # A file with CR LF line ends: the TTY makes each "\r\r\n".
+    data = "".join(f"line {i}\r\r\n" if i % 7 else f"line {i}\r\r\r\n" for i in range(500)).encode()
+    fast, _ = fast_and_slow(data, 40, 10, 512)
+    assert fast.display[-2].startswith("line 499")
+
+
+def test_flood_on_the_alternate_screen_keeps_history_as_it_was() -> None:
+    data = b"".join([b"before\r\n" * 3, b"\x1b[?1049h", ls_lines(500), b"\x1b[?1049l", b"after"])
+    fast, _ = fast_and_slow(data, 60, 12, 1000)
+    assert fast.history_size == 0
+    assert fast.display[3].startswith("after")
+
+
+@pytest.mark.parametrize("screen", ["", "\x1b[?1049h", "\x1b[3;20r"])
+def test_flood_whose_colours_carry_over_line_ends(screen: str) -> None:
+    # No reset in sight: each line's pen is where the lines before left it
+    # ("01" is bold, not a reset), also where no history is kept.
+    data = screen.encode() + "".join(
+        f"{i} \x1b[3{i % 8}m{'x' * (i % 9)}\x1b[01m{i}\x1b[4{i % 3}m\r\n" for i in range(700)
+    ).encode()
+    fast, slow = fast_and_slow(data, 50, 24, 2000)
+    assert fast.render_line(5, 50) == slow.render_line(5, 50)
+
+
+def test_flood_goes_on_after_the_cursor_moved_right() -> None:
+    # Cursor forward leaves cells unwritten before the text that follows.
+    data = b"".join(
+        ls_lines(60) + f"tail{i}\x1b[{i % 4 + 1}Cmore\x1b[1;32m ok\r\n".encode() + ls_lines(60) for i in range(8)
+    )
+    fast_and_slow(data, 80, 24, len(ls_lines(60)) + 9)
+
+
+def test_flood_then_cursor_addressing_draws_over_it() -> None:
+    # vi/less-like output right after a flood: the lines left as text become cells first.
+    data = ls_lines(500) + b"\x1b[5;3H\x1b[1;31mX\x1b[K\x1b[2J\x1b[HY\x1b[3;1r\x1b[10;1Hz\r\n" + ls_lines(100)
+    fast_and_slow(data, 70, 20, 3000)
 
 
 def test_long_lines_wrap_like_pyte() -> None:

@@ -187,6 +187,18 @@ def test_strip_is_exactly_the_requested_width() -> None:
         assert emulator.render_line(1, width).cell_length == width
 
 
+def test_zero_width_renders_an_empty_strip() -> None:
+    # A view being laid out or removed has no columns: nothing to draw, no error.
+    emulator = TerminalEmulator(10, 3, history=10)
+    emulator.feed("ab\x1b[31mcd你\r\n".encode() * 5 + b"\x1b[1;32mxy")
+    assert emulator.history_size
+    for y in range(3):
+        assert emulator.render_line(y, 0).cell_length == 0
+    emulator.scroll_up(2)
+    assert [emulator.render_line(y, 0).cell_length for y in range(3)] == [0, 0, 0]
+    assert emulator.render_line(0, 10).text.startswith("ab")
+
+
 def test_reverse_screen_mode_blank_lines() -> None:
     emulator = TerminalEmulator(4, 2)
     emulator.feed(b"\x1b[?25l\x1b[?5h")
@@ -203,11 +215,13 @@ text_with_escapes = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(text_with_escapes, st.integers(1, 12), st.integers(1, 4), st.integers(1, 16))
+@given(text_with_escapes, st.integers(1, 12), st.integers(1, 4), st.integers(0, 16))
 def test_any_output_renders_at_exact_width(data: str, columns: int, lines: int, width: int) -> None:
     emulator = TerminalEmulator(columns, lines)
     emulator.feed(data.encode("utf-8", "surrogatepass"))
-    for y in range(lines):
-        strip = emulator.render_line(y, width)
-        assert strip.cell_length == width
-        assert all(s.text for s in strip)
+    for offset in (0, 2):  # the live screen, then scrolled back into history
+        emulator.scroll_up(offset)
+        for y in range(lines):
+            strip = emulator.render_line(y, width)
+            assert strip.cell_length == width
+            assert all(s.text for s in strip)

@@ -8,6 +8,12 @@ that scroll off into a bounded history. Complete CSI sequences are cut out with
 one regex and dispatched straight to the screen (SGR results are cached);
 everything else goes through pyte's own parser.
 
+In a flood of lines (text and SGR, CR LF between them) the scroll region is
+kept as a list of lines (`_Screen.lazy_region`) and the lines as the text
+they came as (`TerminalEmulator._flood`): scrolling is list surgery, lines
+that scroll in and out within one read are never made cells, history keeps
+the text, and only the lines on screen become cells, when they are drawn.
+
 pyte 0.8.2 lacks the alternate screen, drops the rest of a text run after an
 unprintable character, raises on malformed parameters and, on shrinking,
 deletes lines from the top even when the cursor is there: `_Screen` fixes those.
@@ -22,7 +28,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import defaultdict, deque
 from functools import wraps
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any, Callable, Iterable, NamedTuple
 
 import pyte
@@ -32,7 +38,7 @@ from pyte.screens import Char, StaticDefaultDict, wcwidth
 from pyte.streams import Stream
 from textual.strip import Strip
 
-from tui.terminal.render import BLANK_CELL, StripRenderer
+from tui.terminal.render import BLANK_CELL, PenRuns, StripRenderer, cell_texts
 
 # pyte keeps private (DEC) modes shifted left by 5 in `Screen.mode`.
 DECCKM = 1 << 5
@@ -48,6 +54,14 @@ _TOKEN = re.compile(
 #: CR LF is one token: it is most of the controls in a TTY's output.
 _PLAIN_SPLIT = re.compile(r"(\r\n|[\r\n\t\x08])").split
 _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+#: Text (no C0/C1 control but CR, LF, TAB, BS) and SGR only: what a flood
+#: of (coloured) lines is made of.
+_SPAN = re.compile(r"(?:[ -~\r\n\t\x08\xa0-\U0010ffff]++|\x1b\[[0-9;]*+m)++")
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+#: Line feeds in a span of text and SGR from which `_flood` takes it.
+_FLOOD_LINES = 2
+#: "text\r\r\n" (a file with CR LF line ends through a TTY) is "text\r\n".
+_CRS_LF = re.compile(r"\r+\n")
 _SLOW_END = re.compile(r"[\x1b\r\n]")
 _PARTIAL_CSI = re.compile(r"\x1b(?:\[[0-9;:?]*)?\Z")
 _MAX_HELD = 64
@@ -55,7 +69,8 @@ _MAX_HELD = 64
 #: An unterminated OSC would otherwise swallow all later output.
 _MAX_SEQUENCE = 4096
 _MAX_TITLE = 256
-_CACHE_LIMIT = 4096
+#: SGR transitions remembered, all pens together (truecolor output makes many).
+_CACHE_LIMIT = 16384
 
 
 #: Marks cells of a new row that were skipped, not written: pyte leaves those
@@ -76,18 +91,52 @@ class DirtyLines(set):  # type: ignore[type-arg]
 
 
 class _CellCache(dict):  # type: ignore[type-arg]
-    """Char objects for one set of attributes, so a cell costs a dict lookup, not a namedtuple."""
+    """Char objects for one pen (set of attributes), so a cell costs a dict lookup, not a namedtuple.
 
-    __slots__ = ("rest",)
+    It is also the pen's node in a graph of SGR transitions: `after[body]` is
+    the pen SGR `body` switches to (hashing a str, not a nine-field Char).
+    """
+
+    __slots__ = ("after", "attrs", "rest")
 
     def __init__(self, attrs: Char) -> None:
         super().__init__()
+        self.attrs = attrs
         self.rest = tuple(attrs[1:])
+        self.after: dict[str, _CellCache] = {}
 
     def __missing__(self, data: str) -> Char:
         char = Char(data, *self.rest)
         self[data] = char
         return char
+
+
+class _SgrBlock:
+    """Lines of a flood, text and SGR sequences, as they came.
+
+    `pen` is the pen (a Char) the first line starts in and `last_pen` the
+    one the last line starts in (the next read of a flood may go on with
+    it); the pens the others start in are worked out when one of them is
+    first drawn (`pens`).
+    """
+
+    __slots__ = ("last_pen", "lines", "pen", "pens")
+
+    def __init__(self, lines: list[str], pen: Char, last_pen: Char) -> None:
+        self.lines = lines
+        self.pen = pen
+        self.last_pen = last_pen
+        self.pens: list[Char] | None = None
+
+
+class _SgrLine(tuple):  # type: ignore[type-arg]
+    """(block, index): line `index` of an _SgrBlock; `_Screen.runs_of` turns it into what it shows."""
+
+    __slots__ = ()
+
+
+#: A line as history and a flood's lazy screen lines keep it.
+_Row = "tuple[Char, ...] | str | PenRuns | _SgrLine"
 
 
 def _tolerant(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,20 +153,40 @@ def _tolerant(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _Screen(pyte.Screen):
-    """pyte's Screen plus scrollback, the alternate screen and bulk plain text."""
+    """pyte's Screen plus scrollback, the alternate screen, bulk plain text and lines kept as text."""
 
     def __init__(self, columns: int, lines: int, history: int) -> None:
-        self.history: deque[tuple[Char, ...]] = deque(maxlen=max(0, history))
+        #: Lines that left the top of the main screen, oldest first: a tuple of
+        #: cells, or text a flood left (see `scroll_region`): a str in the
+        #: default pen, PenRuns or an _SgrLine (`runs_of` makes it PenRuns).
+        self.history: deque[_Row] = deque(maxlen=max(0, history))
         #: Lines ever pushed to history; the view uses it to stay put while scrolled back.
         self.history_pushed = 0
         self.replies: list[str] = []
+        #: The scroll region's lines as a flood left them (see `lazy_region`),
+        #: from line `_lazy_top`; they become cells when `buffer` is next used.
+        self._lazy: list[Any] | None = None
+        self._lazy_top = 0
         self.full_redraw = True
         self._alt: _SavedMain | None = None
         self._cell_caches: dict[Char, _CellCache] = {}
+        self._transitions = 0
         self._title = ""
         super().__init__(columns, lines)
 
     # -- state the emulator exposes ------------------------------------
+
+    @property  # type: ignore[override]
+    def buffer(self) -> defaultdict[int, StaticDefaultDict[int, Char]]:
+        """pyte's line buffer; lines a flood left as text are made cells first."""
+        if self._lazy is not None:
+            self._place_lazy()
+        return self._buffer
+
+    @buffer.setter
+    def buffer(self, value: defaultdict[int, StaticDefaultDict[int, Char]]) -> None:
+        self._lazy = None
+        self._buffer = value
 
     @property
     def in_alternate_screen(self) -> bool:
@@ -134,6 +203,86 @@ class _Screen(pyte.Screen):
                 self._cell_caches.clear()
             cells = self._cell_caches[attrs] = _CellCache(attrs)
         return cells
+
+    # -- pens and SGR ----------------------------------------------------------
+
+    def apply_sgr(self, body: str) -> None:
+        """SGR `body` (parameters as written) on the cursor's pen."""
+        cursor = self.cursor
+        if mo.DECSCNM in self.mode:  # the reset pen depends on the mode: not cacheable
+            self.select_graphic_rendition(*_params(body))
+            return
+        pen = self.cells_for(cursor.attrs)
+        after = pen.after.get(body)
+        cursor.attrs = (self.learn_sgr(pen, body) if after is None else after).attrs
+
+    def learn_sgr(self, pen: _CellCache, body: str) -> _CellCache:
+        """The pen SGR `body` makes of `pen` with DECSCNM off, remembered in `pen.after`.
+
+        All transitions are forgotten now and then, so memory stays bounded
+        whatever the output. The cursor's pen is left as it was.
+        """
+        cursor = self.cursor
+        saved = cursor.attrs
+        reverse = mo.DECSCNM in self.mode
+        if reverse:
+            self.mode.discard(mo.DECSCNM)
+        try:
+            cursor.attrs = pen.attrs
+            self.select_graphic_rendition(*_params(body))
+            after = self.cells_for(cursor.attrs)
+        finally:
+            cursor.attrs = saved
+            if reverse:
+                self.mode.add(mo.DECSCNM)
+        self._transitions += 1
+        if self._transitions > _CACHE_LIMIT:
+            self._transitions = 0
+            for cells in self._cell_caches.values():
+                cells.after.clear()
+        pen.after[body] = after
+        return after
+
+    def fold_sgr(self, text: str, pen: _CellCache) -> _CellCache:
+        """The pen after the SGRs in `text`, from `pen`."""
+        # Those before the last SGR that resets everything do not matter.
+        at = max(text.rfind("\x1b[0m"), text.rfind("\x1b[m"), text.rfind("\x1b[0;"))
+        if at >= 0:
+            pen = self.cells_for(BLANK_CELL)
+        for body in _SGR.findall(text, max(at, 0)):
+            after = pen.after.get(body)
+            pen = self.learn_sgr(pen, body) if after is None else after
+        return pen
+
+    def _line_pens(self, lines: list[str], pen: _CellCache) -> list[Char]:
+        pens = []
+        for line in lines:
+            pens.append(pen.attrs)
+            if "\x1b" in line:
+                pen = self.fold_sgr(line, pen)
+        return pens
+
+    def runs_of(self, row: str | PenRuns | _SgrLine) -> PenRuns:
+        """A line a flood left as text as runs of text in their pens."""
+        if row.__class__ is str:
+            return PenRuns(((BLANK_CELL, row),))
+        if row.__class__ is PenRuns:
+            return row  # type: ignore[return-value]
+        block, index = row
+        if index == len(block.lines) - 1:
+            attrs = block.last_pen
+        else:
+            if block.pens is None:
+                block.pens = self._line_pens(block.lines, self.cells_for(block.pen))
+            attrs = block.pens[index]
+        pen = self.cells_for(attrs)
+        parts = _SGR.split(block.lines[index])
+        runs = [(attrs, parts[0])]
+        for index in range(1, len(parts), 2):
+            after = pen.after.get(parts[index])
+            pen = self.learn_sgr(pen, parts[index]) if after is None else after
+            runs.append((pen.attrs, parts[index + 1]))
+        return PenRuns(runs)
 
     # -- pyte overrides ---------------------------------------------------
 
@@ -156,23 +305,48 @@ class _Screen(pyte.Screen):
         # character (a C1 control, U+200B, U+FE0F) is skipped: pyte stops and
         # loses the rest of the run, a real terminal keeps drawing.
         data = data.translate(self.g1_charset if self.charset else self.g0_charset)
-        cells = self.cells_for(self.cursor.attrs)
+        cursor = self.cursor
+        cells = self.cells_for(cursor.attrs)
         columns = self.columns
+        buffer = self.buffer
+        x = cursor.x
+        if x + len(data) <= columns and mo.IRM not in self.mode:
+            # Text that fits on the line, every character one cell (accented
+            # letters, arrows, box drawing) or two (CJK, emoji): no wrap, no
+            # combining, so all of it at once.
+            widths = list(map(wcwidth, data))
+            if widths.count(1) == len(data):
+                buffer[cursor.y].update(zip(range(x, x + len(data)), map(cells.__getitem__, data)))
+                cursor.x = x + len(data)
+                self.dirty.add(cursor.y)
+                return
+            if widths.count(1) + widths.count(2) == len(data) and x + sum(widths) <= columns:
+                line = buffer[cursor.y]
+                stub = cells[""]
+                for char, width in zip(data, widths):
+                    line[x] = cells[char]
+                    if width == 2:
+                        line[x + 1] = stub
+                    x += width
+                cursor.x = x
+                self.dirty.add(cursor.y)
+                return
+        autowrap = mo.DECAWM in self.mode
+        insert = mo.IRM in self.mode
         for char in data:
             char_width = wcwidth(char)
             if char_width < 0 or (char_width == 0 and not unicodedata.combining(char)):
                 continue
-            cursor = self.cursor
             if cursor.x == columns:
-                if mo.DECAWM in self.mode:
+                if autowrap:
                     self.dirty.add(cursor.y)
                     self.carriage_return()
                     self.linefeed()
                 elif char_width > 0:
                     cursor.x -= char_width
-            if mo.IRM in self.mode and char_width > 0:
+            if insert and char_width > 0:
                 self.insert_characters(char_width)
-            line = self.buffer[cursor.y]
+            line = buffer[cursor.y]
             if char_width == 1:
                 line[cursor.x] = cells[char]
             elif char_width == 2:
@@ -181,18 +355,14 @@ class _Screen(pyte.Screen):
                     line[cursor.x + 1] = cells[""]
             elif cursor.x:
                 last = line[cursor.x - 1]
-                line[cursor.x - 1] = last._replace(
-                    data=unicodedata.normalize("NFC", last.data + char)
-                )
+                line[cursor.x - 1] = last._replace(data=unicodedata.normalize("NFC", last.data + char))
             elif cursor.y:
-                above = self.buffer[cursor.y - 1]
+                above = buffer[cursor.y - 1]
                 last = above[columns - 1]
-                above[columns - 1] = last._replace(
-                    data=unicodedata.normalize("NFC", last.data + char)
-                )
+                above[columns - 1] = last._replace(data=unicodedata.normalize("NFC", last.data + char))
             if char_width > 0:
                 cursor.x = min(cursor.x + char_width, columns)
-        self.dirty.add(self.cursor.y)
+        self.dirty.add(cursor.y)
 
     def cursor_to_line(self, line: int | None = None) -> None:
         # pyte asserts that origin mode comes with margins; without them the
@@ -217,13 +387,45 @@ class _Screen(pyte.Screen):
             self._push_history([self.buffer.get(0)])
         super().index()
 
+    def erase_in_line(self, how: int = 0, private: bool = False) -> None:
+        # pyte's, with the cells written in one go (top and vi send one per line).
+        cursor = self.cursor
+        self.dirty.add(cursor.y)
+        if how == 0:
+            interval = range(cursor.x, self.columns)
+        elif how == 1:
+            interval = range(cursor.x + 1)
+        elif how == 2:
+            interval = range(self.columns)
+        else:
+            return
+        self.buffer[cursor.y].update(zip(interval, repeat(cursor.attrs)))
+
     def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
-        super().erase_in_display(how, *args, **kwargs)
+        # pyte's (which erases only the cells a line has), in one go per line.
+        cursor = self.cursor
+        if how == 0:
+            interval = range(cursor.y + 1, self.lines)
+        elif how == 1:
+            interval = range(cursor.y)
+        elif how == 2 or how == 3:
+            interval = range(self.lines)
+        else:
+            return
+        self.dirty.update(interval)
+        buffer = self.buffer
+        for y in interval:
+            line = buffer[y]
+            if line:
+                line.update(dict.fromkeys(line, cursor.attrs))
+        if how == 0 or how == 1:
+            self.erase_in_line(how)
         if how == 3:  # `clear` sends ESC[3J: forget the scrollback too
             self.history.clear()
             self.full_redraw = True
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
+        self._place_lazy()  # DECSCNM changes the blank a line is made with
         private = kwargs.get("private", False)
         if private:
             # DECCOLM would switch to 132 columns; the widget decides the width.
@@ -235,6 +437,7 @@ class _Screen(pyte.Screen):
                     self._enter_alternate(mode)
 
     def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+        self._place_lazy()
         private = kwargs.get("private", False)
         if private:
             modes = tuple(m for m in modes if m != _DECCOLM_PRIVATE)
@@ -274,7 +477,11 @@ class _Screen(pyte.Screen):
     # -- history -----------------------------------------------------------
 
     def _push_history(self, rows: Iterable[Any]) -> None:
-        """Freeze lines leaving the top of the main screen: a pyte line, a list of cells or None (blank)."""
+        """Freeze lines leaving the top of the main screen.
+
+        A pyte line, a list of cells or None (blank) become a tuple of cells;
+        a line a flood left as text (str, PenRuns, _SgrLine) is kept as it is.
+        """
         rows = list(rows)
         self.history_pushed += len(rows)
         maxlen = self.history.maxlen or 0
@@ -289,9 +496,84 @@ class _Screen(pyte.Screen):
                 append(())
             elif row.__class__ is list:
                 append(tuple(row))
-            else:
+            elif row.__class__ is StaticDefaultDict:
                 width = min(max(row) + 1, columns)
                 append(tuple(map(row.get, range(width), repeat(row.default, width))))
+            else:
+                append(row)
+
+    @property
+    def feeds_history(self) -> bool:
+        """Lines scrolling off the region's top go to history (main screen, region from line 1)."""
+        return self._alt is None and (self.margins is None or self.margins.top == 0)
+
+    # -- the scroll region as a flood leaves it -----------------------------
+    #
+    # In a flood the region's lines are kept as a list (`_lazy`, top to
+    # bottom): pyte lines, None, or text as it came (str, PenRuns, _SgrLine),
+    # so scrolling is list surgery and text becomes cells only when drawn.
+    # `buffer` puts them back before anything else touches the screen.
+
+    def lazy_region(self) -> list[Any]:
+        """The scroll region's lines as a list the flood path can edit in place."""
+        top, bottom = self.margins or (0, self.lines - 1)
+        lazy = self._lazy
+        if lazy is not None and (top != self._lazy_top or len(lazy) != bottom - top + 1):
+            self._place_lazy()  # the region changed since: start again from the cells
+            lazy = None
+        if lazy is None:
+            buffer = self._buffer
+            lazy = self._lazy = [buffer.pop(y, None) for y in range(top, bottom + 1)]
+            self._lazy_top = top
+        return lazy
+
+    def scroll_region(self, rows: list[Any]) -> None:
+        """Line feeds at the region's bottom bring `rows` in: as many lines leave at the top (to history if kept)."""
+        lazy = self.lazy_region()
+        height = len(lazy)
+        count = len(rows)
+        keep = self.feeds_history
+        if count >= height:
+            if keep:
+                self._push_history(lazy)
+                # Text lines that scroll straight through are history already.
+                passing = rows[: count - height]
+                self.history_pushed += len(passing)
+                self.history.extend(passing)
+            lazy[:] = rows[count - height :]
+        else:
+            if keep:
+                self._push_history(lazy[:count])
+            del lazy[:count]
+            lazy += rows
+        self.dirty.update(range(self._lazy_top, self._lazy_top + height))
+
+    def _place_lazy(self) -> None:
+        rows, self._lazy = self._lazy, None
+        if rows is None:
+            return
+        buffer = self._buffer
+        blank = self.default_char
+        plain = self.cells_for(BLANK_CELL)
+        cells_for = self.cells_for
+        for y, row in enumerate(rows, self._lazy_top):
+            if row.__class__ is StaticDefaultDict:
+                buffer[y] = row
+                continue
+            if not row:
+                buffer.pop(y, None)
+                continue
+            line = StaticDefaultDict(blank)
+            if row.__class__ is str:
+                line.update(enumerate(map(plain.__getitem__, cell_texts(row))))
+            else:
+                x = 0
+                for pen, text in self.runs_of(row):
+                    if text:
+                        data = cell_texts(text)
+                        line.update(zip(range(x, x + len(data)), map(cells_for(pen).__getitem__, data)))
+                        x += len(data)
+            buffer[y] = line
 
     # -- the alternate screen (vi, less, top) --------------------------
 
@@ -565,8 +847,6 @@ class TerminalEmulator:
         self._csi_handlers: dict[str, Callable[..., Any]] = {
             final: getattr(self._screen, name) for final, name in Stream.csi.items()
         }
-        #: (pen, SGR parameters) -> (new pen, its cell cache)
-        self._sgr_cache: dict[tuple[Char, str], tuple[Char, _CellCache]] = {}
         self._in_sequence = 0
         self._held = ""
         self._renderer = StripRenderer()
@@ -600,12 +880,12 @@ class TerminalEmulator:
                 self._process(text)
                 self._collect_changes()
 
-    def _process(self, text: str) -> None:
+    def _process(self, text: str, spans: bool = True) -> None:
+        """Apply decoded text; with `spans`, runs of lines longer than the screen go to `_flood`."""
         screen = self._screen
         stream = self._stream
         token = _TOKEN.match
         slow_end = _SLOW_END.search
-        sgr_cache = self._sgr_cache
         # Plain runs with the pen they were written with; flushed before
         # anything other than SGR touches the screen.
         batch: list[tuple[_CellCache, str]] = []
@@ -615,6 +895,9 @@ class TerminalEmulator:
         cells = screen.cells_for(cursor.attrs)
         plain_ok = self.bulk_plain_text and screen.can_write_plain()
         sgr_cacheable = mo.DECSCNM not in screen.mode
+        # Text before `span_end` is known not to start a flood of lines.
+        spans = spans and self.bulk_plain_text and text.count("\r\n") >= _FLOOD_LINES
+        span_end = 0
         i = 0
         n = len(text)
         while i < n:
@@ -627,59 +910,284 @@ class TerminalEmulator:
                     stream._initialize_parser()
             else:
                 self._in_sequence = 0
-                match = token(text, i)
-                if match is not None:
-                    i = match.end()
-                    sgr, run, plain_run, private, body, final = match.groups()
-                    if sgr is not None or (final == "m" and not private):
-                        if sgr is None:
-                            sgr = body
-                        pen = sgr_cache.get((cursor.attrs, sgr)) if sgr_cacheable else None
-                        if pen is None:
-                            self._sgr(sgr)
-                            cells = screen.cells_for(cursor.attrs)
-                        else:
-                            cursor.attrs, cells = pen
-                        if not run:
-                            continue
-                    else:
-                        run = plain_run
-                    if run is not None:
-                        if plain_ok:
-                            add((cells, run))
-                            continue
-                        if batch:
-                            screen.write_plain(batch)
-                            batch.clear()
-                        self._feed_pyte(run)
-                    else:
-                        if batch:
-                            screen.write_plain(batch)
-                            batch.clear()
-                        self._dispatch_csi(private, body, final)
-                else:
+                flood = False
+                if spans and i >= span_end and plain_ok and sgr_cacheable:
+                    found = _SPAN.match(text, i)
+                    span_end = i + 1 if found is None else found.end()
+                    flood = text.count("\r\n", i, span_end) >= _FLOOD_LINES
+                if flood:
                     if batch:
                         screen.write_plain(batch)
                         batch.clear()
-                    if text[i] == "\x1b":
-                        match = _CSI_COLON_SGR.match(text, i)
-                        if match is not None:
-                            self._sgr(_colon_sgr(match.group(1)))
-                            i = match.end()
+                    self._flood(text[i:span_end])
+                    i = span_end
+                else:
+                    match = token(text, i)
+                    if match is not None:
+                        i = match.end()
+                        sgr, run, plain_run, private, body, final = match.groups()
+                        if sgr is not None or (final == "m" and not private):
+                            if sgr is None:
+                                sgr = body
+                            after = cells.after.get(sgr) if sgr_cacheable else None
+                            if after is None:
+                                screen.apply_sgr(sgr)
+                                cells = screen.cells_for(cursor.attrs)
+                            else:
+                                cells = after
+                                cursor.attrs = after.attrs
+                            if not run:
+                                continue
                         else:
-                            self._feed_pyte("\x1b")
-                            i += 1
+                            run = plain_run
+                        if run is not None:
+                            if plain_ok:
+                                add((cells, run))
+                                continue
+                            if batch:
+                                screen.write_plain(batch)
+                                batch.clear()
+                            self._feed_pyte(run)
+                        else:
+                            if batch:
+                                screen.write_plain(batch)
+                                batch.clear()
+                            self._dispatch_csi(private, body, final)
                     else:
-                        match = slow_end(text, i + 1)
-                        end = match.start() if match is not None else n
-                        self._feed_pyte(text[i:end])
-                        i = end
+                        if batch:
+                            screen.write_plain(batch)
+                            batch.clear()
+                        if text[i] == "\x1b":
+                            match = _CSI_COLON_SGR.match(text, i)
+                            if match is not None:
+                                screen.apply_sgr(_colon_sgr(match.group(1)))
+                                i = match.end()
+                            else:
+                                self._feed_pyte("\x1b")
+                                i += 1
+                        else:
+                            match = slow_end(text, i + 1)
+                            end = match.start() if match is not None else n
+                            self._feed_pyte(text[i:end])
+                            i = end
             cursor = screen.cursor
-            cells = screen.cells_for(cursor.attrs)
+            if cursor.attrs is not cells.attrs:
+                cells = screen.cells_for(cursor.attrs)
             plain_ok = self.bulk_plain_text and screen.can_write_plain()
             sgr_cacheable = mo.DECSCNM not in screen.mode
         if batch:
             screen.write_plain(batch)
+
+    def _flood(self, span: str) -> None:
+        """Apply lines of text and SGR with CR LF between them that scroll the region.
+
+        The lines are kept as text (see `_Screen.scroll_region`): lines that
+        scroll in at the bottom and out at the top within the span are
+        never made cells at all, and only their SGRs are followed, for the
+        pen. The lines before the cursor reaches the region's bottom are
+        applied as usual. What this does not cover exactly (TAB with colours
+        or custom tab stops, BS, a lone CR or LF, combining characters, long
+        lines without autowrap or with two-cell characters) takes the usual
+        path.
+        """
+        screen = self._screen
+        if span[0] == "\n" and screen.cursor.x == 0:
+            span = "\r" + span  # the CR of a CR LF came at the end of the last read
+        # A CR at the end (maybe the first half of a CR LF) only moves the cursor.
+        trimmed = span.rstrip("\r")
+        self._flood_lines(trimmed)
+        if len(trimmed) < len(span):
+            screen.cursor.x = 0
+
+    def _flood_lines(self, span: str) -> None:
+        screen = self._screen
+        if "\r\r" in span:
+            span = _CRS_LF.sub("\r\n", span)
+        bottom = screen.margins.bottom if screen.margins else screen.lines - 1
+        lines = span.split("\r\n")
+        # Line feeds move the cursor down over lines on screen until it is
+        # on the region's bottom line: those lines are written as usual.
+        lead = bottom - screen.cursor.y + 1
+        if len(lines) <= lead:
+            self._process(span, spans=False)
+            return
+        cut = sum(map(len, lines[:lead])) + 2 * (lead - 1)
+        if lead != 1 or not self._extend_last_line(lines[0]):
+            self._process(span[:cut], spans=False)
+        rest_text = span[cut:]  # "\r\n" before each line of `rest`
+        rest = lines[lead:]
+        if not (
+            screen.cursor.y == bottom
+            and self._stream._taking_plain_text
+            and screen.can_write_plain()
+            and mo.DECSCNM not in screen.mode
+        ):
+            self._process(rest_text, spans=False)
+            return
+        count = len(rest)
+        # No control but CR LF between the lines (SGR has none), and every
+        # character one or (`doubles`) two cells wide.
+        doubles = False if rest_text.isascii() else _doubles(rest_text)
+        if doubles is None or "\x08" in rest_text or rest_text.count("\r") != count or rest_text.count("\n") != count:
+            self._process(rest_text, spans=False)
+            return
+        has_sgr = "\x1b" in rest_text
+        pen = screen.cells_for(screen.cursor.attrs)
+        columns = screen.columns
+        height = bottom - (screen.margins.top if screen.margins else 0) + 1
+        texts = rest
+        tabs = "\t" in rest_text
+        if tabs:
+            # TAB moves over cells without writing them: on a fresh line
+            # that is the default pen's blanks, so there tabs are spaces.
+            if has_sgr or doubles or pen.attrs != BLANK_CELL or screen.tabstops != set(range(8, columns, 8)):
+                self._process(rest_text, spans=False)
+                return
+            # A tab at the end writes nothing: pyte's line ends before it.
+            texts = [_expand_tabs(line) if "\t" in line else line for line in rest]
+            if any(len(text) >= columns for text, line in zip(texts, rest) if "\t" in line):
+                self._process(rest_text, spans=False)  # a tab would stop at the last column
+                return
+            widths = list(map(len, texts))
+        elif doubles:
+            widths = [_width(_SGR.sub("", line) if "\x1b" in line else line) for line in rest]
+        else:
+            # Printable lengths where they matter: of lines longer than the
+            # screen with their SGRs (each SGR is 3 characters at least).
+            widths = list(map(len, rest))
+            if has_sgr and max(widths) > columns:
+                for index in compress(range(count), map(columns.__lt__, widths)):
+                    line = rest[index]
+                    if len(line) - 3 * line.count("\x1b") > columns:
+                        widths[index] = len(_SGR.sub("", line))
+                    else:
+                        widths[index] = columns  # fits: one screen line
+        wide = max(widths) > columns
+        # Two-cell characters are not wrapped here: pyte may cut one at the edge.
+        if wide and (doubles or mo.DECAWM not in screen.mode):
+            self._process(rest_text, spans=False)
+            return
+        # Lines from `first` on fill the region by the end (or all lines, if
+        # they are fewer); the ones before only pass through.
+        if wide:
+            first = count
+            filled = 0
+            while first and filled < height:
+                first -= 1
+                filled += (widths[first] - 1) // columns + 1 if widths[first] else 1
+        else:
+            first = max(0, count - height)
+            filled = count - first
+        if tabs and filled < height:
+            self._process(rest_text, spans=False)
+            return
+        passing: list[Any] = []
+        if first:
+            if screen.feeds_history:
+                passing, pen = self._pen_rows(texts[:first], pen, has_sgr)
+                if wide:
+                    passing = _wrap_all(passing, widths, columns, screen.runs_of)
+            elif has_sgr:
+                pen = screen.fold_sgr(rest_text[: sum(map(len, rest[:first])) + 2 * first], pen)
+        if tabs:
+            # The lines that stay leave cells unwritten: they are applied as usual.
+            screen.scroll_region(passing + [None] * height)
+            screen.cursor.x = 0
+            screen.cursor.y = bottom - height + 1
+            screen.cursor.attrs = pen.attrs
+            self._process(rest_text[sum(map(len, rest[:first])) + 2 * first + 2 :], spans=False)
+            return
+        shown, pen = self._pen_rows(rest[first:], pen, has_sgr)
+        if wide:
+            shown = _wrap_all(shown, widths[first:], columns, screen.runs_of)
+        screen.scroll_region(passing + shown if passing else shown)
+        last = rest[-1]
+        width = _width(_SGR.sub("", last) if "\x1b" in last else last)
+        screen.cursor.x = (width - 1) % columns + 1 if width else 0
+        screen.cursor.attrs = pen.attrs
+
+    def _extend_last_line(self, text: str) -> bool:
+        """Write `text` (text and SGR) at the cursor on the region's last line, kept as a flood left it.
+
+        The next read of a flood goes on where the last one stopped, usually
+        in the middle of a line. False (nothing done) unless the region is
+        kept as a list already and this is exactly what writing `text` does.
+        """
+        screen = self._screen
+        if screen._lazy is None:
+            return False
+        has_sgr = "\x1b" in text
+        plain = _SGR.sub("", text) if has_sgr else text
+        if plain and not plain.isprintable():
+            return False
+        doubles = False if plain.isascii() else _doubles(plain)
+        if doubles is None:
+            return False
+        written = _width(plain)
+        cursor = screen.cursor
+        x = cursor.x
+        columns = screen.columns
+        lazy = screen.lazy_region()
+        last = lazy[-1]
+        cells = bool(not last or last.__class__ is StaticDefaultDict)
+        if x + written > columns and (cells or doubles or mo.DECAWM not in screen.mode):
+            return False
+        if plain and not cells:
+            if last.__class__ is not str:
+                last = screen.runs_of(last)
+            width = _width(last) if last.__class__ is str else sum(_width(run[1]) for run in last)
+            if x < width:
+                return False  # over what is there: the usual path
+            if x + written > columns and not (last if last.__class__ is str else "".join(t for _, t in last)).isascii():
+                return False  # autowrap over wide characters: the usual path
+        rows, pen = self._pen_rows([text], screen.cells_for(cursor.attrs), has_sgr)
+        cursor.attrs = pen.attrs
+        if not plain:
+            return True  # SGR only: nothing is written
+        if cells:
+            # pyte's own line (or none yet): write the cells.
+            line = last if last else StaticDefaultDict(screen.default_char)
+            for attrs, run in screen.runs_of(rows[0]):
+                if run:
+                    data = cell_texts(run)
+                    line.update(zip(range(x, x + len(data)), map(screen.cells_for(attrs).__getitem__, data)))
+                    x += len(data)
+            lazy[-1] = line
+        else:
+            if x > width:  # cells skipped over are blank
+                last = PenRuns((*screen.runs_of(last), (BLANK_CELL, " " * (x - width))))
+            more = rows[0]
+            if last.__class__ is str and more.__class__ is str:
+                joined: Any = last + more
+            else:
+                joined = PenRuns(screen.runs_of(last) + screen.runs_of(more))
+            x += written
+            if x <= columns:
+                lazy[-1] = joined
+            else:
+                # Autowrap: the line goes on below, scrolling the region.
+                pieces = _wrap(joined, columns)
+                lazy[-1] = pieces[0]
+                screen.scroll_region(pieces[1:])
+                x = (x - 1) % columns + 1
+        cursor.x = x
+        screen.dirty.add(cursor.y)
+        return True
+
+    def _pen_rows(
+        self, lines: list[str], pen: _CellCache, has_sgr: bool
+    ) -> tuple[list[str | _SgrLine], _CellCache]:
+        """Lines of text and SGR as they are kept (str in the default pen, else _SgrLine), and the pen after them."""
+        if not has_sgr and pen.attrs == BLANK_CELL:
+            return lines, pen
+        start = pen
+        if has_sgr and len(lines) > 1:
+            pen = self._screen.fold_sgr("\r\n".join(lines[:-1]), pen)
+        block = _SgrBlock(lines, start.attrs, pen.attrs)
+        rows = list(map(_SgrLine, zip(repeat(block), range(len(lines)))))
+        if has_sgr:
+            pen = self._screen.fold_sgr(lines[-1], pen)
+        return rows, pen  # type: ignore[return-value]
 
     def _feed_pyte(self, text: str) -> None:
         try:
@@ -696,22 +1204,6 @@ class TerminalEmulator:
             handler(*_params(body), private=True)
         else:
             handler(*_params(body))
-
-    def _sgr(self, body: str) -> None:
-        screen = self._screen
-        cursor = screen.cursor
-        if mo.DECSCNM in screen.mode:  # the reset pen depends on the mode: not cacheable
-            screen.select_graphic_rendition(*_params(body))
-            return
-        key = (cursor.attrs, body)
-        pen = self._sgr_cache.get(key)
-        if pen is None:
-            screen.select_graphic_rendition(*_params(body))
-            if len(self._sgr_cache) > _CACHE_LIMIT:
-                self._sgr_cache.clear()
-            self._sgr_cache[key] = (cursor.attrs, screen.cells_for(cursor.attrs))
-        else:
-            cursor.attrs = pen[0]
 
     def _cursor_state(self) -> tuple[int, int, bool]:
         cursor = self._screen.cursor
@@ -820,6 +1312,14 @@ class TerminalEmulator:
     def history_size(self) -> int:
         return len(self._screen.history)
 
+    def history_cells(self, index: int) -> tuple[Char, ...]:
+        """History line `index` (0 is the oldest) as the cells it shows, from column 0."""
+        with self.lock:
+            row = self._screen.history[index]
+            if row.__class__ is tuple:
+                return row  # type: ignore[return-value]
+            return tuple(pen._replace(data=data) for pen, text in self._screen.runs_of(row) for data in cell_texts(text))
+
     @property
     def scroll_offset(self) -> int:
         """How many lines the view is scrolled back into history; 0 is live."""
@@ -868,7 +1368,10 @@ class TerminalEmulator:
             if offset:
                 index = len(history) - offset + y
                 if 0 <= index < len(history):
-                    strip = self._renderer.render_history(history[index], width)
+                    row = history[index]
+                    if row.__class__ is _SgrLine:
+                        row = screen.runs_of(row)
+                    strip = self._renderer.render_history(row, width)
                     self._strips[y] = (width, strip)
                     return strip
                 y -= offset
@@ -882,6 +1385,54 @@ class TerminalEmulator:
             )
             self._strips[y + offset] = (width, strip)
             return strip
+
+
+def _doubles(text: str) -> bool | None:
+    """Whether `text` has characters two cells wide; None if some take none (combining, zero width) or are not printable."""
+    widths = {wcwidth(char) for char in set(text) if char > "\x7f"}
+    if not widths <= {1, 2}:
+        return None
+    return 2 in widths
+
+
+def _width(text: str) -> int:
+    """The cells `text` (printable, one or two cells a character) takes."""
+    return len(text) if text.isascii() else sum(map(wcwidth, text))
+
+
+def _expand_tabs(line: str) -> str:
+    return line.rstrip("\t").expandtabs()
+
+
+def _wrap_all(rows: list[Any], widths: list[int], columns: int, runs_of: Callable[[Any], PenRuns]) -> list[Any]:
+    """Lines as the screen lines autowrap makes of them (widths: their printable lengths)."""
+    out: list[Any] = []
+    for row, width in zip(rows, widths):
+        if width > columns:
+            out += _wrap(row if row.__class__ is str else runs_of(row), columns)
+        else:
+            out.append(row)
+    return out
+
+
+def _wrap(row: str | PenRuns, columns: int) -> list[str | PenRuns]:
+    """A history line wider than the screen as the screen lines autowrap makes of it."""
+    if row.__class__ is str:
+        return [row[x : x + columns] for x in range(0, max(1, len(row)), columns)]
+    out: list[str | PenRuns] = []
+    runs: list[tuple[Char, str]] = []
+    room = columns
+    for pen, text in row:
+        while len(text) > room:
+            runs.append((pen, text[:room]))
+            out.append(PenRuns(runs))
+            runs = []
+            text = text[room:]
+            room = columns
+        runs.append((pen, text))
+        room -= len(text)
+    out.append(PenRuns(runs))
+    return out
 
 
 def _params(body: str) -> list[int]:

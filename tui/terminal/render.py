@@ -3,6 +3,10 @@
 A Style is built once per distinct set of attributes and looked up per cell by
 the (shared, interned) Char object, so rendering a line allocates one Segment
 per run of equal style, not one object per cell.
+
+History lines come in three shapes (see `render_history`): cells like a screen
+line, or, for lines a flood scrolled through without ever being drawn, the
+text itself (`str`, default attributes) or `PenRuns`.
 """
 
 from __future__ import annotations
@@ -42,7 +46,31 @@ _BASE_PALETTE: dict[str, int] = {
 #: An empty cell with no attributes: what history rows are padded with.
 BLANK_CELL = Char(" ")
 _first = itemgetter(0)
+_EMPTY = Strip([], 0)
 _STYLE_CACHE_LIMIT = 20000
+
+
+class PenRuns(tuple):  # type: ignore[type-arg]
+    """A line of text from column 0 as ((pen, text), ...): each text in its pen's attributes.
+
+    The pen is a Char whose data is ignored (the cursor's attributes when the
+    text was written). Empty texts are allowed. The text has no control
+    character; a character pyte takes as two cells wide takes two (`cell_texts`).
+    """
+
+    __slots__ = ()
+
+
+def cell_texts(text: str) -> list[str] | str:
+    """What each cell holds once `text` is written, pyte's way: a wide character, then an empty cell."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for char in text:
+        out.append(char)
+        if wcwidth(char) == 2:
+            out.append("")
+    return out
 
 
 @lru_cache(maxsize=2048)
@@ -116,6 +144,8 @@ class StripRenderer:
         cursor_x: int | None = None,
     ) -> Strip:
         """A screen line (pyte's sparse dict of cells, or None when never written)."""
+        if width <= 0:
+            return _EMPTY  # a view with no room (being laid out or removed)
         count = min(columns, width)
         if not row:
             if cursor_x is None:
@@ -127,14 +157,58 @@ class StripRenderer:
             cells.extend(repeat(blank, width - count))
         return self._strip(cells, width, cursor_x)
 
-    def render_history(self, row: Sequence[Char], width: int) -> Strip:
-        """A history line: a tuple of cells from column 0, possibly shorter or wider."""
+    def render_history(self, row: Sequence[Char] | str | PenRuns, width: int) -> Strip:
+        """A history line from column 0, possibly shorter or wider than `width`.
+
+        A tuple of cells; a `str` of printable ASCII in the default attributes;
+        or `PenRuns`.
+        """
+        if width <= 0:
+            return _EMPTY
         if not row:
             return self._blank(width, BLANK_CELL)
-        cells = list(row[:width])
+        if row.__class__ is str:
+            if row.isascii():  # type: ignore[union-attr]
+                text = row[:width]  # type: ignore[index]
+                if len(text) < width:
+                    text = text.ljust(width)
+                return Strip([Segment(text, self._styles[BLANK_CELL])], width)
+            row = PenRuns(((BLANK_CELL, row),))
+        if row.__class__ is PenRuns:
+            if all(text.isascii() for _, text in row):  # type: ignore[misc]
+                return self._runs_strip(row, width)  # type: ignore[arg-type]
+            # Other text goes cell by cell, like a screen line (rich may
+            # measure a character differently from pyte).
+            row = [Char(data, *pen[1:]) for pen, text in row for data in cell_texts(text)]  # type: ignore[misc]
+        cells = list(row[:width])  # type: ignore[index]
         if len(cells) < width:
             cells.extend(repeat(BLANK_CELL, width - len(cells)))
         return self._strip(cells, width, None)
+
+    def _runs_strip(self, runs: PenRuns, width: int) -> Strip:
+        styles = self._styles
+        # (text, style) with neighbours of the same style joined, as `_strip` does.
+        pieces: list[list[Any]] = []
+        room = width
+        for pen, text in runs:
+            if not text:
+                continue
+            text = text[:room]
+            style = styles[pen]
+            if pieces and pieces[-1][1] is style:
+                pieces[-1][0] += text
+            else:
+                pieces.append([text, style])
+            room -= len(text)
+            if not room:
+                break
+        if room:
+            style = styles[BLANK_CELL]
+            if pieces and pieces[-1][1] is style:
+                pieces[-1][0] += " " * room
+            else:
+                pieces.append([" " * room, style])
+        return Strip([Segment(text, style) for text, style in pieces], width)
 
     def _blank(self, width: int, blank: Char) -> Strip:
         key = (width, blank)

@@ -38,7 +38,7 @@ from tui.workers import WorkerErrors
 FRAME_RATE = 40
 #: Frames per second at most while a flood redraws most of the screen every frame.
 FLOOD_FRAME_RATE = 5
-#: Output per frame interval above which the terminal counts as flooded.
+#: Output per frame interval (1/FRAME_RATE) above which the terminal counts as flooded.
 FLOOD_BYTES = 32768
 #: Bytes fed under one hold of the emulator's lock: a whole read. Big runs
 #: are the emulator's fast path (16 KiB slices cost a third of the rate), and
@@ -118,6 +118,7 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         self.last_frame_at = 0.0
         self._last_big_frame = 0.0
         self._received = 0
+        self._received_at = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake_pending = False
         self._last_wake = 0.0
@@ -216,7 +217,11 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         now = time.perf_counter()
         session = self.session
         received = session.bytes_read if session is not None else 0
-        flooding = received - self._received > FLOOD_BYTES
+        # The rate since the last look, not since the last frame drawn: once
+        # a flood stops, its final screen is drawn within two ticks.
+        interval = max(now - self._received_at, 1 / FRAME_RATE)
+        flooding = received - self._received > FLOOD_BYTES * FRAME_RATE * interval
+        self._received, self._received_at = received, now
         if flooding and now - self._last_big_frame < 1 / FLOOD_FRAME_RATE:
             # Redrawing the whole screen costs the event loop (our Strips and
             # the compositor) far more than a line or two, and in a flood
@@ -224,11 +229,10 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
             # while output pours in, full redraws come at a lower rate.
             # Typing, vi or top never send that much per frame.
             return
-        self._received = received
         emulator = self.emulator
         width = self.size.width
         if width <= 0:
-            return  # not laid out (or being removed): nothing to draw into
+            return  # not laid out (or being removed): no frame to draw
         frame = self._frame
         # One hold of the emulator's lock per frame: the reader thread feeds
         # under the same lock, and waiting for it once per line would let a
@@ -264,8 +268,6 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if width <= 0:
-            return Strip.blank(0)
         strip = self._frame.get(y)
         if strip is None or strip.cell_length != width:
             strip = self._frame[y] = self.emulator.render_line(y, width)
