@@ -119,6 +119,7 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         self._last_big_frame = 0.0
         self._received = 0
         self._received_at = 0.0
+        self._flooding = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake_pending = False
         self._last_wake = 0.0
@@ -217,12 +218,14 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
         now = time.perf_counter()
         session = self.session
         received = session.bytes_read if session is not None else 0
-        # The rate since the last look, not since the last frame drawn: once
-        # a flood stops, its final screen is drawn within two ticks.
-        interval = max(now - self._received_at, 1 / FRAME_RATE)
-        flooding = received - self._received > FLOOD_BYTES * FRAME_RATE * interval
-        self._received, self._received_at = received, now
-        if flooding and now - self._last_big_frame < 1 / FLOOD_FRAME_RATE:
+        # The output rate over the last frame interval or more (frames also
+        # come between ticks, from `_wake`), not since the last frame drawn:
+        # once a flood stops, its final screen is drawn within a few ticks.
+        elapsed = now - self._received_at
+        if elapsed >= 1 / FRAME_RATE:
+            self._flooding = received - self._received > FLOOD_BYTES * FRAME_RATE * elapsed
+            self._received, self._received_at = received, now
+        if self._flooding and now - self._last_big_frame < 1 / FLOOD_FRAME_RATE:
             # Redrawing the whole screen costs the event loop (our Strips and
             # the compositor) far more than a line or two, and in a flood
             # that time is GIL taken from the reader feeding the emulator:
