@@ -156,3 +156,54 @@ def test_sanitize_leaves_typical_lines_unchanged() -> None:
     coloured = "\x1b[32mINFO\x1b[0m request handled path=/api/items \x1b[1mstatus=200\x1b[0m\n" * 20_000
     for text in (plain, coloured):
         assert sanitize(text) == text
+
+
+# Bytes a container may write: escapes of every kind, C0 and C1 controls,
+# carriage returns, multi-byte UTF-8 (0xC2 leads both "°" and the C1
+# controls), and bytes that are not UTF-8 at all.
+container_bytes = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [b"\x1b[31m", b"\x1b[0m", b"\x1b]0;t\x07", b"\x1b[2J", b"\x1b", b"\r", b"\r\n", b"\n", b"\t", b"\x00", b"\x07", b"\x7f",
+             "\u00b0".encode(), "\u009b".encode(), b"\xc2", b"\xff", "中".encode(), b"[red]x[/red]"]
+        ),
+        st.binary(max_size=6),
+    ),
+    max_size=25,
+).map(b"".join)
+
+
+@given(container_bytes)
+def test_the_byte_fast_paths_agree_with_sanitize(data: bytes) -> None:
+    """Lines are stored as bytes and neutralised when read: the shortcuts for
+    clean and colour-only text must give exactly what sanitize gives."""
+    from tui.docker.ansi import plain_bytes, sanitize_bytes
+
+    assert sanitize_bytes(data) == sanitize(data)
+    assert plain_bytes(data) == strip_ansi(sanitize(data))
+    assert_terminal_safe(sanitize_bytes(data))
+
+
+@given(container_bytes)
+def test_sanitize_is_idempotent(data: bytes) -> None:
+    """Text read back from the spool may be sanitized again (a LogLine stored
+    by hand): a second pass must change nothing."""
+    once = sanitize(data)
+    assert sanitize(once) == once
+
+
+def _one_line_reference(line: str) -> str:
+    line = line.rstrip("\r")
+    if "\r" not in line:
+        return line
+    overwritten, _, shown = line.rpartition("\r")
+    return "".join(re.findall(r"\x1b\[[0-9;:]*m", overwritten)) + shown
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab\r\x1b[31m;0")), max_size=12), max_size=8))
+def test_carriage_returns_resolve_per_line_in_a_whole_block(lines: list[str]) -> None:
+    """A block of lines is resolved in one pass; each line must come out as
+    if it had been resolved alone."""
+    from tui.docker.ansi import _resolve_carriage_returns
+
+    assert _resolve_carriage_returns("\n".join(lines)) == "\n".join(_one_line_reference(line) for line in lines)

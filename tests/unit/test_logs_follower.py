@@ -32,6 +32,16 @@ class FakeDaemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.release = threading.Event()
         super().__init__(path, Handler)
 
+    def send_and_hold(self, *frames: bytes) -> None:
+        """Each log request gets *frames*, then a stream kept open and quiet."""
+
+        def script(handler: Handler) -> None:
+            for data in frames:
+                handler.chunk(data)
+            self.release.wait(30)
+
+        self.script = script
+
     def gone(self) -> None:
         """The daemon dies: no more connections, the socket file removed."""
         self.shutdown()
@@ -89,6 +99,12 @@ def daemon(tmp_path: Path):
         pass
 
 
+def wait_for_lines(follower: LogFollower, count: int, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while len(follower.spool) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def api(daemon: FakeDaemon):
     client = docker.APIClient(base_url=f"unix://{daemon.path}", version="1.41", timeout=5)
@@ -106,9 +122,7 @@ def test_a_daemon_that_dies_mid_stream_ends_the_follow_with_the_reason(daemon: F
     ends: list[str] = []
     follower = LogFollower(api, "fake", on_end=ends.append).start()
     try:
-        deadline = time.monotonic() + 5
-        while len(follower.spool) < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for_lines(follower, 1)
         daemon.gone()
         daemon.release.set()
         assert follower.wait(5)
@@ -145,16 +159,10 @@ def test_lines_are_announced_in_batches_at_most_20_times_a_second(daemon: FakeDa
 
 
 def test_stop_returns_promptly_while_the_stream_is_quiet(daemon: FakeDaemon, api) -> None:
-    def script(handler: Handler) -> None:
-        handler.chunk(frame(2, STAMP + b"waiting\n"))
-        daemon.release.wait(30)
-
-    daemon.script = script
+    daemon.send_and_hold(frame(2, STAMP + b"waiting\n"))
     ends: list[str] = []
     follower = LogFollower(api, "fake", on_end=ends.append).start()
-    deadline = time.monotonic() + 5
-    while len(follower.spool) < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_lines(follower, 1)
     assert follower.stop(timeout=1.0)  # True only when every thread ended in time
     assert follower.end_reason == "stopped"
     assert ends == []  # the caller asked: no end notice
@@ -163,11 +171,7 @@ def test_stop_returns_promptly_while_the_stream_is_quiet(daemon: FakeDaemon, api
 
 
 def test_a_failing_callback_stops_the_follow(daemon: FakeDaemon, api) -> None:
-    def script(handler: Handler) -> None:
-        handler.chunk(frame(1, STAMP + b"one\n"))
-        daemon.release.wait(30)
-
-    daemon.script = script
+    daemon.send_and_hold(frame(1, STAMP + b"one\n"))
 
     def gone_app(count: int) -> None:
         raise RuntimeError("app is closed")
@@ -178,3 +182,93 @@ def test_a_failing_callback_stops_the_follow(daemon: FakeDaemon, api) -> None:
         assert follower.end_reason == "stopped"
     finally:
         follower.close()
+
+
+def test_a_flood_is_read_whole_and_in_order_and_a_later_line_still_comes(daemon: FakeDaemon, api) -> None:
+    """The reader lets the kernel gather a flood into big reads; whatever the
+    gathering, every line arrives in order, and after the flood a single
+    line is not held back waiting for more."""
+    total = 20_000
+    release = threading.Event()
+
+    def script(handler: Handler) -> None:
+        for number in range(total):
+            handler.chunk(frame(1 + number % 2, STAMP + b"flood %d\n" % number))
+        release.wait(10)
+        handler.chunk(frame(1, STAMP + b"after the flood\n"))
+        daemon.release.wait(10)
+
+    daemon.script = script
+    follower = LogFollower(api, "fake").start()
+    try:
+        wait_for_lines(follower, total, timeout=20)
+        assert [line.text for line in follower.spool.get_range(0, total)] == [f"flood {n}" for n in range(total)]
+        assert [line.is_stderr for line in follower.spool.get_range(0, 4)] == [False, True, False, True]
+        release.set()
+        wait_for_lines(follower, total + 1)
+        assert follower.spool.get(total).text == "after the flood"
+    finally:
+        daemon.release.set()
+        follower.close()
+
+
+def test_the_gathering_reader_starts_with_what_the_http_layer_buffered() -> None:
+    import socket
+
+    from tui.docker.logs import _GatheringSocket
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        theirs.sendall(b"HTTP/1.1 200 OK\r\n\r\nbody-start")
+        reader = ours.makefile("rb")
+        assert reader.readline() == b"HTTP/1.1 200 OK\r\n"
+        assert reader.readline() == b"\r\n"
+        gathering = _GatheringSocket.wrap(reader)
+        assert gathering is not None
+        assert gathering.read1(65536) == b"body-start"  # held by the buffered reader
+        theirs.sendall(b"more")
+        assert gathering.read1(65536) == b"more"
+        # data came: the next read gathers; one that finds nothing goes back
+        # to waking on the first byte, so a quiet log shows its next line at once
+        assert ours.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT) == _GatheringSocket.GATHER_BYTES
+        theirs.sendall(b"x")
+        assert gathering.read1(65536) == b"x"  # less than GATHER_BYTES, after the timeout
+        sender = threading.Timer(0.05, lambda: theirs.sendall(b"late"))
+        sender.start()
+        assert gathering.read1(65536) == b"late"
+        sender.join()
+        theirs.shutdown(socket.SHUT_WR)
+        assert gathering.read1(65536) == b""  # the end of the stream
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_socket_with_a_timeout_is_read_as_before() -> None:
+    import socket
+
+    from tui.docker.logs import _GatheringSocket
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        ours.settimeout(5)
+        assert _GatheringSocket.wrap(ours.makefile("rb")) is None
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_threads_switch_more_often_only_while_a_log_is_read(daemon: FakeDaemon, api) -> None:
+    import sys
+
+    from tui.docker.logs import READING_SWITCH_INTERVAL
+
+    daemon.send_and_hold(frame(1, STAMP + b"one\n"))
+    before = sys.getswitchinterval()
+    follower = LogFollower(api, "fake").start()
+    try:
+        wait_for_lines(follower, 1)
+        assert sys.getswitchinterval() == pytest.approx(READING_SWITCH_INTERVAL)
+    finally:
+        follower.close()
+    assert sys.getswitchinterval() == pytest.approx(before)

@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tui.docker.logspool import STDERR, STDOUT, LineBatch, LogLine, LogSpool
+from tui.docker.ansi import sanitize
+from tui.docker.logspool import STDERR, STDOUT, LogLine, LogSpool, RawLines
 
 STAMP = "2024-05-01T12:00:00.123456789Z"
 
@@ -50,16 +53,44 @@ def test_a_newline_in_text_cannot_break_the_index(spool: LogSpool) -> None:
     assert spool.get(1).text == "three"
 
 
-def test_batches_store_the_same_as_single_lines() -> None:
+def raw(texts: list[str], stamp: str = STAMP) -> list[bytes]:
+    """Lines as the daemon sends them: one message a line, stamped."""
+    return [f"{stamp} {text}\n".encode() if stamp else f"{text}\n".encode() for text in texts]
+
+
+def test_raw_runs_store_the_same_as_single_lines() -> None:
     texts = ["a", "caf\u00e9", "", "\x1b[1mb\x1b[0m", "\u4e2d\u6587"]
     stamps = [STAMP, STAMP, STAMP, "", STAMP]
     with LogSpool() as by_line, LogSpool() as by_batch:
         for text, stamp in zip(texts, stamps):
             by_line.append(LogLine(text, STDERR, stamp, "c"))
-        by_batch.extend_batch(LineBatch(STDERR, texts, stamps, "c"))
-        by_batch.extend_batch(LineBatch(STDOUT, ["tail"], [STAMP], "c"))
+        parts = [part for text, stamp in zip(texts, stamps) for part in raw([text], stamp)]
+        assert by_batch.extend_raw(RawLines(STDERR, parts, True, "c")) == 5
+        # several lines in one part (a TTY read) are indexed line by line
+        assert by_batch.extend_raw(RawLines(STDOUT, [b"".join(raw(["tail", "end"]))], True, "c")) == 2
         assert by_batch.get_range(0, 5) == by_line.get_range(0, 5)
-        assert by_batch.get(5) == LogLine("tail", STDOUT, STAMP, "c")
+        assert by_batch.get_range(5, 7) == [LogLine("tail", STDOUT, STAMP, "c"), LogLine("end", STDOUT, STAMP, "c")]
+
+
+def test_raw_lines_are_neutralised_when_read_not_when_stored(tmp_path: Path) -> None:
+    hostile = b"\x1b]0;pwned\x07title \x1b]52;c;Zm9v\x07[red]x[/red] \x1b[31mred\x1b[0m \xff\r\n"
+    with LogSpool(tmp_path) as spool:
+        spool.extend_raw(RawLines(STDOUT, [STAMP.encode() + b" " + hostile, b"progress 10%\rprogress 99%\n"], True, "c"))
+        line = spool.get(0)
+        assert line == LogLine("title [red]x[/red] \x1b[31mred\x1b[0m \ufffd", STDOUT, STAMP, "c")
+        assert spool.get(1).text == "progress 99%" and spool.get(1).timestamp == ""
+        # search, filter and save see the same neutralised plain text
+        assert spool.search("title [red]x[/red] red") == 0
+        assert spool.search("pwned") is None and spool.search("Zm9v") is None
+        assert list(spool.filter_indices("progress 10")) == []
+        spool.save(tmp_path / "out.log", timestamps=True)
+        assert (tmp_path / "out.log").read_text() == f"{STAMP} title [red]x[/red] red \ufffd\nprogress 99%\n"
+
+
+def test_a_carriage_return_cannot_hide_the_timestamp() -> None:
+    with LogSpool() as spool:
+        spool.extend_raw(RawLines(STDOUT, raw(["abc\rxyz"]), True))
+        assert spool.get(0) == LogLine("xyz", STDOUT, STAMP)
 
 
 def test_search_forward_and_backward(spool: LogSpool) -> None:
@@ -168,8 +199,7 @@ def test_reads_while_another_thread_appends(spool: LogSpool) -> None:
 
     def writer() -> None:
         for start in range(0, total, 1000):
-            texts = [f"line {i}" for i in range(start, start + 1000)]
-            spool.extend_batch(LineBatch(STDOUT, texts, [STAMP] * 1000))
+            spool.extend_raw(RawLines(STDOUT, raw([f"line {i}" for i in range(start, start + 1000)])))
 
     thread = threading.Thread(target=writer)
     thread.start()
@@ -204,12 +234,7 @@ def test_a_million_lines_cost_only_the_index(tmp_path: Path) -> None:
     block = 1000
     # Shared text objects: the test itself must not hold a million strings.
     batches = [
-        LineBatch(
-            STDOUT if b % 2 else STDERR,
-            tuple(f"request {b * block + i} handled status=200" for i in range(block)),
-            (STAMP,) * block,
-            "web",
-        )
+        RawLines(STDOUT if b % 2 else STDERR, tuple(raw([f"request {b * block + i} handled status=200" for i in range(block)])), True, "web")
         for b in range(0, 4)
     ]
     gc.collect()
@@ -217,7 +242,7 @@ def test_a_million_lines_cost_only_the_index(tmp_path: Path) -> None:
     started = time.perf_counter()
     with LogSpool(tmp_path) as spool:
         for b in range(count // block):
-            spool.extend_batch(batches[b % 4])
+            spool.extend_raw(batches[b % 4])
         filled = time.perf_counter() - started
         rss_per_line = (_rss_bytes() - before) / count
         assert len(spool) == count
@@ -251,3 +276,47 @@ def test_a_million_lines_cost_only_the_index(tmp_path: Path) -> None:
     )
     # memory is bounded by the index; the timings are printed, not asserted
     assert rss_per_line < 24
+
+
+# What a follow stores: the daemon's messages, stamped in its own fixed form
+# or another RFC3339 form or not at all, with hostile text, whole lines or
+# several lines in one part (a TTY read).
+_TEXT = st.lists(
+    st.sampled_from([b"a", b" ", b"\xc3\xa9", b"\x1b[31m", b"\x1b]0;t\x07", b"\r", b"\x00", b"\xff", b"[b]", b"9"]), max_size=8
+).map(b"".join)
+_STAMP_FORMS = st.sampled_from([STAMP.encode() + b" ", b"2024-05-01T14:00:00.5+02:00 ", b"2024-05-01T12:00:00Z", b""])
+
+
+@given(
+    runs=st.lists(
+        st.tuples(
+            st.sampled_from([STDOUT, STDERR]),
+            st.lists(st.tuples(_STAMP_FORMS, st.lists(_TEXT, min_size=1, max_size=3)), min_size=1, max_size=6),
+            st.booleans(),
+        ),
+        max_size=6,
+    )
+)
+def test_runs_stored_raw_read_back_as_their_lines(runs) -> None:
+    """extend_raw (the follow's path) and RawLines.lines (what the parser
+    hands a test) give the same lines, and search/save see them plain."""
+    expected: list[LogLine] = []
+    with LogSpool() as spool:
+        for stream, parts, stamped in runs:
+            batch = RawLines(stream, [stamp + b"\n".join(lines) + b"\n" for stamp, lines in parts], stamped, "c")
+            for stamp, lines in parts:
+                for number, text in enumerate(lines):
+                    if number == 0 and stamped and stamp:
+                        # the stamp comes off, and one space after it if there is one
+                        rest = (stamp + text)[len(stamp.rstrip(b" ")) :]
+                        rest = rest[1:] if rest.startswith(b" ") else rest
+                        expected.append(LogLine(sanitize(rest), stream, stamp.rstrip(b" ").decode(), "c"))
+                    else:
+                        expected.append(LogLine(sanitize((stamp if number == 0 else b"") + text), stream, "", "c"))
+            assert batch.lines() == expected[len(spool) :]
+            assert spool.extend_raw(batch) == len(batch.lines())
+        assert spool.get_range(0, len(spool)) == expected
+        assert [spool.get(i) for i in range(len(spool))] == expected
+        assert "".join(text for _first, _end, text in spool.plain_blocks()) == "".join(line.plain + "\n" for line in expected)
+        for line in expected:
+            assert "\x07" not in line.text and "\x00" not in line.text and "\x1b]" not in line.text

@@ -3,7 +3,9 @@
 A log line is attacker-controlled text shown on the user's terminal, often over
 SSH. Only colour survives: SGR sequences (``ESC [ digits ; : m``) are kept so
 the view can render them; everything else that a terminal would act on is
-neutralised here, once, when a line enters the spool.
+neutralised here. The spool stores lines as the daemon sent them and this
+runs when lines are read back (for the screen, search or saving), over whole
+blocks of lines at once, so lines never looked at cost nothing.
 
 Decisions (the tests hold them):
 
@@ -77,14 +79,27 @@ def _replacement(match: re.Match[str]) -> str:
     return "\ufffd"
 
 
+# Carriage returns that end a line (TTY output ends lines with CR LF).
+_LINE_END_CR_RE = re.compile(r"\r+(?=\n)|\r+\Z")
+# A line, or the rest of one, that still holds a carriage return.
+_CR_LINE_RE = re.compile(r"[^\n\r]*\r[^\n]*")
+
+
+def _overwrite(match: re.Match[str]) -> str:
+    overwritten, _, shown = match.group().rpartition("\r")
+    return "".join(SGR_RE.findall(overwritten)) + shown
+
+
 def _resolve_carriage_returns(text: str) -> str:
-    if "\n" in text:
-        return "\n".join(_resolve_carriage_returns(part) for part in text.split("\n"))
-    text = text.rstrip("\r")
+    # Whole blocks at once: CR LF is the common case on TTY logs, and only
+    # lines that redraw themselves (progress bars) need work of their own.
+    text = text.replace("\r\n", "\n")
     if "\r" not in text:
         return text
-    overwritten, _, shown = text.rpartition("\r")
-    return "".join(SGR_RE.findall(overwritten)) + shown
+    text = _LINE_END_CR_RE.sub("", text)
+    if "\r" not in text:
+        return text
+    return _CR_LINE_RE.sub(_overwrite, text)
 
 
 def sanitize(text: str | bytes) -> str:
@@ -99,6 +114,42 @@ def sanitize(text: str | bytes) -> str:
     if "\r" in text:
         text = _resolve_carriage_returns(text)
     return _UNSAFE_RE.sub(_replacement, text)
+
+
+# Every byte that cannot start anything sanitize changes; what is left after
+# deleting them says whether a block needs the regex pass. 0xC2 leads every
+# C1 control in UTF-8 (and harmless characters such as "°", which then take
+# the slower way too).
+_INERT_BYTES = bytes(b for b in range(256) if not (b < 0x09 or 0x0B <= b <= 0x1F or b == 0x7F or b == 0xC2))
+
+
+def sanitize_bytes(data: bytes) -> str:
+    """:func:`sanitize` for UTF-8 bytes as a container wrote them.
+
+    Checks the bytes first (a C-speed pass that most log text passes), so a
+    block of clean lines costs only its decoding.
+    """
+    text = data.decode("utf-8", "replace")
+    if not data.translate(None, _INERT_BYTES):
+        return text
+    if "\x1b" in text and _HAS_CONTROL_RE.search(SGR_RE.sub("", text)) is None:
+        return text  # colours and nothing else
+    return sanitize(text)
+
+
+def plain_bytes(data: bytes) -> str:
+    """``strip_ansi(sanitize_bytes(data))``: what search and save see.
+
+    Coloured logs are common and only colour: with the colours taken out,
+    text holding no other control is already plain, one regex pass in all.
+    """
+    text = data.decode("utf-8", "replace")
+    if not data.translate(None, _INERT_BYTES):
+        return text
+    bare = SGR_RE.sub("", text) if "\x1b" in text else text
+    if _HAS_CONTROL_RE.search(bare) is None:
+        return bare
+    return strip_ansi(sanitize(text))
 
 
 def strip_ansi(text: str) -> str:

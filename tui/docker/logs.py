@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.docker.ansi import display_cut, sanitize, strip_ansi
 from tui.docker.errors import describe_error, is_connection_problem, is_not_found
-from tui.docker.logspool import STDERR, STDOUT, LineBatch, LogFilter, LogLine, LogSpool, compile_pattern
+from tui.docker.logspool import STDERR, STDOUT, TIMESTAMP_TEXT, LogFilter, LogLine, LogSpool, RawLines, compile_pattern
 
 if TYPE_CHECKING:
     from docker import APIClient
@@ -32,12 +33,12 @@ __all__ = [
     "DEFAULT_TAIL",
     "STDERR",
     "STDOUT",
-    "LineBatch",
     "LogFilter",
     "LogFollower",
     "LogLine",
     "LogSpool",
     "LogStreamParser",
+    "RawLines",
     "compile_pattern",
     "display_cut",
     "log_params",
@@ -53,14 +54,39 @@ MAX_LINE_BYTES = 1024 * 1024
 _READ_SIZE = 256 * 1024
 _HEADER = struct.Struct(">BxxxL")
 _HEADER_SIZE = _HEADER.size
-# RFC3339Nano as the daemon writes it, followed by the separating space.
-_TIMESTAMP_TEXT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
 # A message's leading timestamp and its separating space (bytes, per message).
-_TIMESTAMP_RE = re.compile(_TIMESTAMP_TEXT.encode() + rb" ?")
-# Every line of a decoded run at once: (timestamp or "", text).
-_STAMPED_LINE_RE = re.compile(r"(?:(" + _TIMESTAMP_TEXT + r") ?)?(.*)\n")
+_TIMESTAMP_RE = re.compile(TIMESTAMP_TEXT.encode() + rb" ?")
 
 REASON_REMOVED = "container removed"
+#: While a log is read the interpreter offers the GIL to a waiting thread
+#: after this long (its default is 5 ms). A reader woken by the daemon must
+#: get it before the socket fills (about 5 ms into a flood, see
+#: :class:`_GatheringSocket`), even while the UI thread draws a frame; with
+#: the default, a flood was read at about two thirds of the CLI's rate.
+READING_SWITCH_INTERVAL = 0.001
+
+_switch_lock = threading.Lock()
+_switch_readers = 0
+_switch_saved: float | None = None
+
+
+def _reading_started() -> None:
+    global _switch_readers, _switch_saved
+    with _switch_lock:
+        if _switch_readers == 0 and sys.getswitchinterval() > READING_SWITCH_INTERVAL:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(READING_SWITCH_INTERVAL)
+        _switch_readers += 1
+
+
+def _reading_ended() -> None:
+    global _switch_readers, _switch_saved
+    with _switch_lock:
+        _switch_readers -= 1
+        # Given back unless someone else has changed it meanwhile.
+        if _switch_readers == 0 and _switch_saved is not None and sys.getswitchinterval() == READING_SWITCH_INTERVAL:
+            sys.setswitchinterval(_switch_saved)
+            _switch_saved = None
 
 
 class LogStreamParser:
@@ -73,9 +99,11 @@ class LogStreamParser:
     and keeps the first timestamp. stdout and stderr partial lines are kept
     apart. TTY containers send raw bytes (all stdout, ``\\r\\n`` line ends).
 
-    Work is done per run of lines, not per line: consecutive complete lines of
-    one stream are decoded, split from their timestamps and sanitized with one
-    regex pass each, which is what lets a follow keep up with a flood.
+    Work is done per read, not per line: the messages of a read that hold
+    whole lines are gathered per stream as they are (timestamps in front,
+    not decoded) for :meth:`LogSpool.extend_raw`; decoding and neutralising
+    escape sequences wait until a line is read back. Only a line split
+    across messages (or reads) goes through the slow path that joins it.
 
     Known limit: on a TTY container the driver's split of a long line cannot
     be seen, so the later timestamps stay inside the joined line's text.
@@ -89,19 +117,19 @@ class LogStreamParser:
         self._partial: dict[int, bytes] = {}
 
     def feed(self, data: bytes) -> list[LogLine]:
-        """Parse *data*; return the lines it completes."""
-        return _lines_of(self.feed_batches(data))
+        """Parse *data*; return the lines it completes, decoded and sanitized."""
+        return _lines_of(self.feed_raw(data))
 
     def finish(self) -> list[LogLine]:
         """The stream ended: return lines left without a final newline."""
-        return _lines_of(self.finish_batches())
+        return _lines_of(self.finish_raw())
 
-    def feed_batches(self, data: bytes) -> list[LineBatch]:
+    def feed_raw(self, data: bytes) -> list[RawLines]:
         """Parse *data*; return the lines it completes, in runs by stream."""
         runs: list[tuple[int, list[bytes]]] = []
         if self.tty:
             self._payload(STDOUT, bytes(data), runs, message=False)
-            return self._batches(runs)
+            return self._raw(runs)
         buffer = self._buffer + data if self._buffer else bytes(data)
         size = len(buffer)
         position = 0
@@ -128,9 +156,9 @@ class LogStreamParser:
                 self._payload(stream, payload, runs, message=True)
                 run_stream = 0
         self._buffer = buffer[position:]
-        return self._batches(runs)
+        return self._raw(runs)
 
-    def finish_batches(self) -> list[LineBatch]:
+    def finish_raw(self) -> list[RawLines]:
         runs = [
             (stream, [pending + b"\n"])
             for stream, pending in sorted(self._partial.items())
@@ -139,7 +167,7 @@ class LogStreamParser:
         ]
         self._partial.clear()
         self._buffer = b""
-        return self._batches(runs)
+        return self._raw(runs)
 
     def _payload(self, stream: int, payload: bytes, runs: list[tuple[int, list[bytes]]], *, message: bool) -> None:
         """Join *payload* to its stream's partial line; queue what completes."""
@@ -162,24 +190,11 @@ class LogStreamParser:
         if complete:
             runs.append((stream, [complete]))
 
-    def _batches(self, runs: list[tuple[int, list[bytes]]]) -> list[LineBatch]:
-        batches = []
-        for stream, blobs in runs:
-            text = b"".join(blobs).decode("utf-8", "replace")
-            if self.timestamps:
-                stamps, texts = zip(*_STAMPED_LINE_RE.findall(text))
-            else:
-                texts = text.split("\n")[:-1]
-                stamps = ("",) * len(texts)
-            body = "\n".join(texts)
-            clean = sanitize(body)
-            if clean is not body:
-                texts = clean.split("\n")
-            batches.append(LineBatch(stream, texts, stamps, self.container))
-        return batches
+    def _raw(self, runs: list[tuple[int, list[bytes]]]) -> list[RawLines]:
+        return [RawLines(stream, parts, self.timestamps, self.container) for stream, parts in runs]
 
 
-def _lines_of(batches: list[LineBatch]) -> list[LogLine]:
+def _lines_of(batches: list[RawLines]) -> list[LogLine]:
     return [line for batch in batches for line in batch.lines()]
 
 
@@ -243,33 +258,46 @@ class _ChunkedBody:
         buffer = self._buffer + data if self._buffer else data
         size = len(buffer)
         position = 0
-        out = []
+        out: list[bytes] = []
+        if self._left or self._skip:
+            # The rest of a chunk begun in an earlier read.
+            take = min(self._left, size)
+            if take:
+                out.append(buffer[:take])
+            self._left -= take
+            skip = min(self._skip if not self._left else 0, size - take)
+            self._skip -= skip
+            position = take + skip
+            if self._left or self._skip:
+                self._buffer = b""
+                return out[0] if out else b""
+        find = buffer.find
         while True:
-            if self._left:
-                take = min(self._left, size - position)
-                out.append(buffer[position : position + take])
-                position += take
-                self._left -= take
-                if self._left:
-                    break
-                self._skip = 2
-            if self._skip:
-                take = min(self._skip, size - position)
-                position += take
-                self._skip -= take
-                if self._skip:
-                    break
-            line_end = buffer.find(b"\r\n", position)
+            line_end = find(b"\r\n", position)
             if line_end == -1:
                 break
-            length = int(buffer[position:line_end].split(b";", 1)[0], 16)
-            position = line_end + 2
+            try:
+                length = int(buffer[position:line_end], 16)
+            except ValueError:  # a chunk extension: "1f;name=value"
+                length = int(buffer[position:line_end].split(b";", 1)[0], 16)
             if length == 0:
                 self.done = True
+                position = line_end + 2
                 break
-            self._left = length
-        self._buffer = buffer[position:]
-        return b"".join(out)
+            start = line_end + 2
+            end = start + length
+            if end + 2 <= size:
+                # The common case: the whole chunk and its CRLF are here.
+                out.append(buffer[start:end])
+                position = end + 2
+                continue
+            out.append(buffer[start:end])
+            self._left = max(0, end - size)
+            self._skip = 2 - max(0, size - end)
+            position = size
+            break
+        self._buffer = buffer[position:] if position < size else b""
+        return out[0] if len(out) == 1 else b"".join(out)
 
 
 class _PlainBody:
@@ -286,12 +314,83 @@ class _PlainBody:
         return data
 
 
+class _GatheringSocket:
+    """``read1`` straight from a local unix socket, letting the kernel gather
+    a flood into reads of a few KiB.
+
+    The daemon writes every log message with its own system call, and a unix
+    socket holds only about 260 small messages before the daemon's write
+    blocks (the kernel counts ~800 bytes of overhead per message against a
+    208 KiB budget). Reading each message as it comes wakes this thread
+    (and asks for the GIL) tens of thousands of times a second during a
+    flood. With ``SO_RCVLOWAT`` a read returns once *GATHER_BYTES* are there
+    -- well under what the socket holds, so the daemon never waits on us --
+    or after *GATHER_SECONDS*; after a read that found nothing the socket
+    goes back to waking on the first byte, so a quiet log costs nothing and
+    its next line shows at once.
+    """
+
+    GATHER_BYTES = 2048
+    GATHER_SECONDS = 0.002
+
+    def __init__(self, sock: socket.socket, buffered: bytes) -> None:
+        self._sock = sock
+        self._pending = buffered
+        self._buffer = bytearray(_READ_SIZE)
+        self._view = memoryview(self._buffer)
+        self._gathering = False
+
+    @classmethod
+    def wrap(cls, reader: Any) -> _GatheringSocket | None:
+        """Read *reader*'s socket directly, after what it has buffered; None
+        for anything but a blocking unix socket on Linux."""
+        raw = getattr(reader, "raw", None)
+        sock = getattr(raw, "_sock", None)
+        if not (sys.platform.startswith("linux") and type(sock) is socket.socket and sock.family == socket.AF_UNIX):
+            return None
+        if sock.gettimeout() is not None:
+            return None
+        try:
+            # What the HTTP layer read past the headers, without waiting for more.
+            sock.setblocking(False)
+            try:
+                buffered = reader.read1(_READ_SIZE)
+            finally:
+                sock.setblocking(True)
+        except OSError:
+            return None
+        return cls(sock, buffered or b"")
+
+    def _gather(self, on: bool) -> None:
+        self._gathering = on
+        seconds = self.GATHER_SECONDS if on else 0
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, self.GATHER_BYTES if on else 1)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, int(seconds * 1e6)))
+
+    def read1(self, size: int) -> bytes:
+        """Bytes as they come (at least one), b"" at the end of the stream."""
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return data
+        size = min(size, len(self._buffer))
+        while True:
+            try:
+                count = self._sock.recv_into(self._view, size)
+            except BlockingIOError:
+                # Nothing for GATHER_SECONDS: the flood is over.
+                self._gather(False)
+                continue
+            if count and not self._gathering:
+                self._gather(True)
+            return bytes(self._view[:count])
+
+
 def _body_reader(response: Any) -> _ChunkedBody | _PlainBody:
     """The response body, read as data arrives, with whether it ended cleanly."""
     http_response = getattr(response.raw, "_fp", None)
     reader = getattr(http_response, "fp", None)
     if getattr(http_response, "chunked", False) and hasattr(reader, "read1"):
-        return _ChunkedBody(reader)
+        return _ChunkedBody(_GatheringSocket.wrap(reader) or reader)
     return _PlainBody(response)
 
 
@@ -418,6 +517,7 @@ class LogFollower:
         name = ref
         response = None
         reason = "stopped"
+        _reading_started()
         try:
             info = self.api.inspect_container(ref)
             name = info.get("Name", "").lstrip("/") or ref
@@ -436,32 +536,34 @@ class LogFollower:
                 data = body.read(_READ_SIZE)
                 if not data:
                     break
-                self._publish(parser.feed_batches(data))
-            self._publish(parser.finish_batches())
+                self._publish(parser.feed_raw(data))
+            self._publish(parser.finish_raw())
             if not self._stopping:
                 reason = self._why_ended(ref, broken=not body.done)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the end reason
             if not self._stopping:
                 reason = self._describe_failure(exc)
         finally:
+            _reading_ended()
             if response is not None:
                 with self._lock:
                     self._responses.discard(response)
                 response.close()
             self._reader_done(name, reason)
 
-    def _publish(self, batches: list[LineBatch]) -> None:
+    def _publish(self, batches: list[RawLines]) -> None:
         if not batches:
             return
+        stored = 0
         try:
             for batch in batches:
-                self.spool.extend_batch(batch)
+                stored += self.spool.extend_raw(batch)
         except ValueError:
             # The spool was closed under us: the view is gone.
             self._stopping = True
             return
         with self._lock:
-            self._unnotified += sum(map(len, batches))
+            self._unnotified += stored
             self._wake.notify()
 
     def _why_ended(self, ref: str, *, broken: bool) -> str:

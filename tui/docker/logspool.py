@@ -8,11 +8,13 @@ find a line again: its byte offset (8 bytes) and a 2-byte flags word (stream
 and container), about 10 bytes a line. Timestamps live in a second file as
 fixed-width records, so line ``i``'s timestamp is at ``i * TIMESTAMP_WIDTH``.
 
-Search, filter and save work on big blocks of the file with one regex pass per
-block, never line by line through :meth:`LogSpool.get`.
-
-The text stored is what the caller gives: :class:`LogLine` text is already
-sanitized (see :mod:`tui.docker.ansi`) by whoever parsed the stream.
+Text is stored as the daemon sent it: UTF-8 bytes, neither decoded nor
+sanitized. Storing a follow's run of lines is a few joins and an index of
+offsets built in C, with no work per line in Python; decoding and
+neutralising escape sequences (:mod:`tui.docker.ansi`) happen when lines are
+read back, a block at a time: for the screen (only the lines shown), and for
+search, filter and save (big blocks, one regex pass each, never line by line
+through :meth:`LogSpool.get`).
 """
 
 from __future__ import annotations
@@ -27,14 +29,27 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
+from operator import itemgetter
 
-from tui.docker.ansi import strip_ansi
+from tui.docker.ansi import plain_bytes, sanitize_bytes, strip_ansi
 
 STDOUT = 1
 STDERR = 2
 
+#: RFC3339Nano as the daemon writes it (the fraction may be short or absent).
+TIMESTAMP_TEXT = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
 #: Room for RFC3339Nano with a numeric offset: 2006-01-02T15:04:05.000000000+07:00
 TIMESTAMP_WIDTH = 35
+# Every line of a run at once: (timestamp or b"", text). A line of a stamped
+# stream whose message came without a stamp is all text.
+_STAMPED_LINE_RE = re.compile(rb"(?:(" + TIMESTAMP_TEXT.encode() + rb") ?)?(.*)\n")
+# The daemon's own form, always UTC with nine digits, and its space: a run of
+# messages all starting so is split by slicing, checked in one translate.
+_DAEMON_STAMP_SHAPE = b"9999-99-99T99:99:99.999999999Z "
+_DIGITS_TO_9 = bytes.maketrans(b"0123456789", b"9999999999")
+_DAEMON_STAMP = itemgetter(slice(0, len(_DAEMON_STAMP_SHAPE)))
+_AFTER_DAEMON_STAMP = itemgetter(slice(len(_DAEMON_STAMP_SHAPE), None))
+_DAEMON_STAMP_PADDING = b" " * (TIMESTAMP_WIDTH - len(_DAEMON_STAMP_SHAPE) + 1)
 
 # Appends are gathered in memory and written in one system call per this many
 # bytes (or sooner, when a reader asks for a line not yet written).
@@ -76,20 +91,64 @@ class LogLine:
 
 
 @dataclass(frozen=True, slots=True)
-class LineBatch:
-    """Consecutive lines of one stream of one container, as a parser yields
-    them: stored in one go without a :class:`LogLine` per line."""
+class RawLines:
+    """Consecutive lines of one stream of one container as the daemon sent
+    them, as a parser yields them: stored in one go, not decoded.
+
+    Each part holds whole lines (UTF-8 bytes, unsanitized), each ended by
+    ``b"\\n"``; the common case is one message of the daemon, one line. With
+    ``stamped`` each line starts with its timestamp and a space (a line
+    without one is taken as all text).
+    """
 
     stream: int
-    texts: Sequence[str]
-    stamps: Sequence[str]
+    parts: Sequence[bytes]
+    stamped: bool = True
     container: str = ""
 
-    def __len__(self) -> int:
-        return len(self.texts)
-
     def lines(self) -> list[LogLine]:
-        return [LogLine(text, self.stream, stamp, self.container) for text, stamp in zip(self.texts, self.stamps)]
+        """The lines decoded and sanitized, as the spool gives them back."""
+        data, _sizes, count, records = split_run(self.parts, self.stamped)
+        texts = sanitize_bytes(data[:-1]).split("\n") if count else []
+        stamps = _stamps_of(records)
+        return [LogLine(text, self.stream, stamp, self.container) for text, stamp in zip(texts, stamps)]
+
+
+def split_run(parts: Sequence[bytes], stamped: bool) -> tuple[bytes, Iterable[int], int, bytes]:
+    """A parser's run of lines -> (text, each line's size, count, timestamp records).
+
+    The text is the lines without their timestamps, each ended by a newline;
+    the records are TIMESTAMP_WIDTH bytes a line, blank where there is none.
+    """
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    count = len(parts)
+    if stamped and count and data.count(b"\n") == count:
+        # The common case: one message a line, each with the daemon's stamp.
+        heads = b"".join(map(_DAEMON_STAMP, parts))
+        if heads.translate(_DIGITS_TO_9) == _DAEMON_STAMP_SHAPE * count:
+            texts = list(map(_AFTER_DAEMON_STAMP, parts))
+            records = heads.replace(b"Z ", b"Z" + _DAEMON_STAMP_PADDING)
+            return b"".join(texts), map(len, texts), count, records
+    if stamped:
+        stamps, texts = zip(*_STAMPED_LINE_RE.findall(data))
+        count = len(texts)
+        widths = set(map(len, stamps))
+        if len(widths) == 1 and max(widths) <= TIMESTAMP_WIDTH:
+            padding = b" " * (TIMESTAMP_WIDTH - max(widths))
+            records = padding.join(stamps) + padding
+        else:
+            records = b"".join(stamp[:TIMESTAMP_WIDTH].ljust(TIMESTAMP_WIDTH) for stamp in stamps)
+        return b"\n".join(texts) + b"\n", map((1).__add__, map(len, texts)), count, records
+    count = data.count(b"\n")
+    sizes = map(len, parts) if count == len(parts) else map((1).__add__, map(len, data[:-1].split(b"\n")))
+    return data, sizes, count, b" " * (TIMESTAMP_WIDTH * count)
+
+
+def _stamps_of(records: bytes) -> list[str]:
+    text = records.decode("ascii", "replace")
+    return [text[i : i + TIMESTAMP_WIDTH].rstrip() for i in range(0, len(text), TIMESTAMP_WIDTH)]
 
 
 def compile_pattern(pattern: str, *, regex: bool = False, ignore_case: bool = False) -> re.Pattern[str]:
@@ -164,12 +223,7 @@ class LogSpool:
 
     def append(self, line: LogLine) -> int:
         """Store *line*; return its index."""
-        with self._lock:
-            self._append_locked(line)
-            index = len(self._offsets) - 1
-            if len(self._text_pending) >= _WRITE_BUFFER_BYTES:
-                self._write_pending_locked()
-        return index
+        return self.extend((line,)) - 1
 
     def extend(self, lines: Iterable[LogLine]) -> int:
         """Store many lines under one lock; return the new length."""
@@ -180,33 +234,16 @@ class LogSpool:
                     self._write_pending_locked()
             return len(self._offsets)
 
-    def extend_batch(self, batch: LineBatch) -> int:
-        """Store a parser's run of lines; return the new length.
+    def extend_raw(self, batch: RawLines) -> int:
+        """Store a parser's run of lines as they came; return how many.
 
-        The fast path for a follow: per-line work happens in C (joins, maps,
-        accumulate), not in a Python loop.
+        The fast path for a follow: joins, slices and an index of offsets
+        built in C (see :func:`split_run`), no work per line in Python and
+        nothing decoded.
         """
-        texts = batch.texts
-        count = len(texts)
-        if not count:
-            return len(self._offsets)
-        blob = "\n".join(texts)
-        if "\n" in blob and blob.count("\n") != count - 1:
-            # A text holding a newline would break the one-line-per-record index.
-            return self.extend(batch.lines())
-        blob += "\n"
-        data = blob.encode("utf-8", "replace")
-        if len(data) == len(blob):
-            sizes = map(len, texts)
-        else:
-            sizes = map(len, (text.encode("utf-8", "replace") for text in texts))
-        stamps = batch.stamps
-        width = len(stamps[0])
-        if width <= TIMESTAMP_WIDTH and len(set(map(len, stamps))) == 1:
-            padding = " " * (TIMESTAMP_WIDTH - width)
-            stamp_bytes = (padding.join(stamps) + padding).encode("ascii", "replace")
-        else:
-            stamp_bytes = b"".join(stamp.encode("ascii", "replace")[:TIMESTAMP_WIDTH].ljust(TIMESTAMP_WIDTH) for stamp in stamps)
+        if not batch.parts:
+            return 0
+        data, sizes, count, records = split_run(batch.parts, batch.stamped)
         flag = _STDERR_BIT if batch.stream == STDERR else 0
         with self._lock:
             if self._closed:
@@ -214,15 +251,15 @@ class LogSpool:
             number = self._container_numbers.get(batch.container)
             if number is None:
                 number = self._add_container_locked(batch.container)
-            starts = accumulate(map((1).__add__, sizes), initial=self._text_end)
+            starts = accumulate(sizes, initial=self._text_end)
             self._offsets.extend(islice(starts, count))
+            self._flags.extend(repeat((number << 1) | flag, count))
             self._text_pending += data
             self._text_end += len(data)
-            self._ts_pending += stamp_bytes
-            self._flags.extend(repeat((number << 1) | flag, count))
+            self._ts_pending += records
             if len(self._text_pending) >= _WRITE_BUFFER_BYTES:
                 self._write_pending_locked()
-            return len(self._offsets)
+        return count
 
     def _append_locked(self, line: LogLine) -> None:
         if self._closed:
@@ -286,14 +323,17 @@ class LogSpool:
         return begin, end
 
     def _read_text(self, start: int, stop: int) -> str:
-        """Lines [start, stop) as stored, each ended by a newline."""
+        """Lines [start, stop) sanitized, each ended by a newline."""
         begin, end = self._span(start, stop)
-        return _pread_all(self._text_fd, end - begin, begin).decode("utf-8", "replace")
+        return sanitize_bytes(_pread_all(self._text_fd, end - begin, begin))
+
+    def _read_plain(self, start: int, stop: int) -> str:
+        """Lines [start, stop) as search and save see them, each ended by a newline."""
+        begin, end = self._span(start, stop)
+        return plain_bytes(_pread_all(self._text_fd, end - begin, begin))
 
     def _read_timestamps(self, start: int, stop: int) -> list[str]:
-        raw = _pread_all(self._ts_fd, (stop - start) * TIMESTAMP_WIDTH, start * TIMESTAMP_WIDTH)
-        text = raw.decode("ascii", "replace")
-        return [text[i : i + TIMESTAMP_WIDTH].rstrip() for i in range(0, len(text), TIMESTAMP_WIDTH)]
+        return _stamps_of(_pread_all(self._ts_fd, (stop - start) * TIMESTAMP_WIDTH, start * TIMESTAMP_WIDTH))
 
     def _clip(self, start: int, stop: int) -> tuple[int, int]:
         count = len(self._offsets)
@@ -344,16 +384,14 @@ class LogSpool:
     def __getitem__(self, index: int) -> LogLine:
         return self.get(index)
 
-    def iter_blocks(
+    def plain_blocks(
         self, start: int = 0, stop: int | None = None, *, block_bytes: int = _SEARCH_MAX_BYTES
     ) -> Iterator[tuple[int, int, str]]:
-        """Yield ``(first, end, text)``: lines [first, end) as stored text."""
+        """Yield ``(first, end, text)``: lines [first, end) as search and save
+        see them (sanitized, without colours), each newline-ended."""
         stop = len(self._offsets) if stop is None else stop
-        start, stop = self._clip(start, stop)
-        while start < stop:
-            end = self._line_after_bytes(start, block_bytes, stop)
-            yield start, end, self._read_text(start, end)
-            start = end
+        for first, end in self._block_bounds(*self._clip(start, stop), block_bytes):
+            yield first, end, self._read_plain(first, end)
 
     def _line_after_bytes(self, start: int, size: int, stop: int) -> int:
         """The first line boundary at least *size* bytes after line *start*."""
@@ -390,7 +428,7 @@ class LogSpool:
             first = max(start, 0)
             while first < count:
                 end = self._line_after_bytes(first, size, count)
-                for hit in _matching_lines(compiled, strip_ansi(self._read_text(first, end)), first):
+                for hit in _matching_lines(compiled, self._read_plain(first, end), first):
                     return hit
                 first = end
                 size = min(size * 2, _SEARCH_MAX_BYTES)
@@ -398,7 +436,7 @@ class LogSpool:
         end = min(start, count - 1) + 1
         while end > 0:
             first = self._line_before_bytes(end, size)
-            hits = list(_matching_lines(compiled, strip_ansi(self._read_text(first, end)), first))
+            hits = list(_matching_lines(compiled, self._read_plain(first, end), first))
             if hits:
                 return hits[-1]
             end = first
@@ -433,11 +471,10 @@ class LogSpool:
             width = max((len(name) for name in names), default=0)
             prefixes = [f"{name.ljust(width)} | " for name in names]
         with open(path, "w", encoding="utf-8", newline="\n") as out:
-            for first, end, text in self.iter_blocks(0, count):
-                plain = strip_ansi(text)
-                if not timestamps and not container_prefix:
-                    out.write(plain)
-                    continue
+            if not timestamps and not container_prefix:
+                out.writelines(plain for _first, _end, plain in self.plain_blocks(0, count))
+                return count
+            for first, end, plain in self.plain_blocks(0, count):
                 lines = plain.split("\n")
                 stamps = self._read_timestamps(first, end) if timestamps else None
                 flags = self._flags[first:end]
@@ -452,6 +489,12 @@ class LogSpool:
                     parts.append("\n")
                 out.write("".join(parts))
         return count
+
+    def _block_bounds(self, start: int, stop: int, block_bytes: int = _SEARCH_MAX_BYTES) -> Iterator[tuple[int, int]]:
+        while start < stop:
+            end = self._line_after_bytes(start, block_bytes, stop)
+            yield start, end
+            start = end
 
     # -- lifetime --------------------------------------------------------
 
@@ -474,6 +517,11 @@ class LogSpool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def text_bytes(self) -> int:
+        """Bytes of line text stored (newlines included, timestamps not)."""
+        return self._text_end
 
     def disk_bytes(self) -> int:
         """Bytes the spool's files take on disk (for the user, and tests)."""
@@ -534,8 +582,8 @@ class LogFilter:
             if max_lines is not None:
                 stop = min(stop, self._scanned + max_lines)
             before = len(self.indices)
-            for first, end, text in self.spool.iter_blocks(self._scanned, stop):
-                self.indices.extend(_matching_lines(self.pattern, strip_ansi(text), first))
+            for first, end, text in self.spool.plain_blocks(self._scanned, stop):
+                self.indices.extend(_matching_lines(self.pattern, text, first))
                 self._scanned = end
             return len(self.indices) - before
 
