@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from tui.docker.logspool import STDERR, LogLine, LogSpool
-from tui.widgets.log_view import DISPLAY_LIMIT, LogView, short_names, short_timestamp
+from tui.widgets.log_view import DISPLAY_LIMIT, FOLLOW_REPAINT_SECONDS, LogView, short_names, short_timestamp
 
 STAMP = "2026-11-29T07:02:21.123456789Z"
 
@@ -36,6 +36,15 @@ def text_rows(view: LogView) -> list[str]:
     return [row.rstrip() for row in view.plain_rows()]
 
 
+async def last_row_becomes(pilot, view: LogView, text: str) -> None:
+    """Following moves at most every FOLLOW_REPAINT_SECONDS: wait for the move."""
+    for _ in range(100):
+        if text_rows(view)[-1].strip() == text:
+            return
+        await pilot.pause(FOLLOW_REPAINT_SECONDS / 2)
+    assert text_rows(view)[-1].strip() == text
+
+
 async def test_follows_the_end_and_pauses_when_scrolled_up() -> None:
     with LogSpool() as spool:
         fill(spool, 100)
@@ -47,8 +56,7 @@ async def test_follows_the_end_and_pauses_when_scrolled_up() -> None:
 
             fill(spool, 5, 100)
             view.lines_changed()
-            await pilot.pause()
-            assert text_rows(view)[-1].strip() == "line 104"
+            await last_row_becomes(pilot, view, "line 104")
 
             await pilot.press("up")
             assert not view.following
@@ -67,6 +75,22 @@ async def test_follows_the_end_and_pauses_when_scrolled_up() -> None:
             assert not view.following and text_rows(view)[0].strip() == "line 0"
             await pilot.press("end")
             assert view.following
+
+
+async def test_a_burst_of_new_lines_ends_with_the_last_line_shown() -> None:
+    """A flood moves the view a few times a second, not once per batch of
+    lines; the last batch is never left unshown."""
+    with LogSpool() as spool:
+        fill(spool, 20)
+        app = ViewApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            for start in range(20, 220, 10):
+                fill(spool, 10, start)
+                view.lines_changed()
+            await last_row_becomes(pilot, view, "line 219")
+            assert view.following and view.shown_count == 220
 
 
 async def test_scrolling_down_to_the_end_resumes() -> None:
@@ -228,3 +252,27 @@ async def test_a_wrapped_line_taller_than_the_screen_says_how_to_read_the_rest()
             assert sum("y" * 10 in r for r in rows) == 10 - 3
             assert "45 more rows of this line: w unwraps it" in rows[-2]
             assert rows[-1].strip() == "after"
+
+
+async def test_a_growing_log_moves_the_scrollbar_with_it() -> None:
+    """New lines under a scrollbar already shown skip the screen's layout
+    pass; the scrollbar must still know the log's new length."""
+    with LogSpool() as spool:
+        fill(spool, 100)
+        app = ViewApp(spool)
+        async with app.run_test(size=(40, 10)) as pilot:
+            view = app.query_one(LogView)
+            await pilot.pause()
+            assert view.show_vertical_scrollbar
+            fill(spool, 400, 100)
+            view.lines_changed()
+            await last_row_becomes(pilot, view, "line 499")
+            assert view.virtual_size.height == 500
+            assert view.vertical_scrollbar.window_virtual_size == 500
+            assert view.scroll_y == view.max_scroll_y
+            await pilot.press("up")
+            fill(spool, 100, 500)
+            view.lines_changed()
+            await pilot.pause()
+            assert view.virtual_size.height == 600 and view.vertical_scrollbar.window_virtual_size == 600
+            assert view.scroll_y < view.max_scroll_y and view.pending == 100

@@ -5,8 +5,8 @@ shown (all of the spool, or a filter's matches); ``render_line`` reads the
 lines it needs from the spool by index and keeps a small LRU of rendered
 Strips, so opening a log of any size costs one screen of work.
 
-Log text is attacker-controlled. The spool holds it sanitized (only SGR colour
-sequences survive); here it becomes a rich ``Text`` with ``Text.from_ansi``,
+Log text is attacker-controlled. The spool hands it out sanitized (only SGR
+colour sequences survive); here it becomes a rich ``Text`` with ``Text.from_ansi``,
 which understands SGR and never parses ``[markup]``. Very long lines are cut
 with :func:`display_cut` before any styling, so a 1 MB line costs no more
 than a short one.
@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from os.path import commonprefix as os_commonprefix
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
+from os.path import commonprefix as os_commonprefix
 from typing import Any
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -40,6 +40,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
 
 from tui.docker.ansi import display_cut
 from tui.docker.logspool import LogFilter, LogLine, LogSpool
@@ -50,6 +52,10 @@ DISPLAY_LIMIT = 10_000
 STRIP_CACHE_SIZE = 2048
 #: Container names are shown in at most this many cells in a merged view.
 NAME_WIDTH_MAX = 20
+#: Following, the view moves to new lines at most once in this many seconds:
+#: a flood is a blur at any rate, and every move redraws every row, holding
+#: the GIL the threads reading the log need.
+FOLLOW_REPAINT_SECONDS = 0.1
 
 NAME_COLOURS = (
     "bright_cyan",
@@ -194,6 +200,8 @@ class LogView(ScrollView, can_focus=True):
         self._page_lines = 0
         self._programmatic_scroll = 0
         self._line_style: Style | None = None
+        self._followed_at = 0.0
+        self._follow_timer: Timer | None = None
 
     # -- keys --------------------------------------------------------------
 
@@ -254,12 +262,24 @@ class LogView(ScrollView, can_focus=True):
         count = len(self.line_filter.indices) if self.line_filter is not None else len(self.spool)
         if count == self._count:
             return
+        if self.following:
+            now = time.monotonic()
+            wait = self._followed_at + FOLLOW_REPAINT_SECONDS - now
+            if wait > 0:
+                if self._follow_timer is None:
+                    self._follow_timer = self.set_timer(wait, self._follow_later)
+                return
+            self._followed_at = now
         # Paused over a full screen, the rows shown stay as they are: only
         # the scrollbar changes, and repainting every row 20 times a second
         # during a flood would cost the reader threads their CPU.
         screen_was_full = self._count - int(self.scroll_y) >= self.scrollable_content_region.height
         self._count = count
         self._sync(keep_top=None, repaint=self.following or self.wrap or not screen_was_full)
+
+    def _follow_later(self) -> None:
+        self._follow_timer = None
+        self.lines_changed()
 
     @property
     def shown_count(self) -> int:
@@ -402,10 +422,10 @@ class LogView(ScrollView, can_focus=True):
         height = max(1, self.scrollable_content_region.height)
         if self.wrap:
             end_top = self._wrap_end_top(height)
-            self.virtual_size = Size(self.scrollable_content_region.width, end_top + height if self._count else 0)
+            self._set_virtual_size(Size(self.scrollable_content_region.width, end_top + height if self._count else 0))
         else:
             width = max(self._max_width + 1, self.scrollable_content_region.width)
-            self.virtual_size = Size(width, self._count)
+            self._set_virtual_size(Size(width, self._count))
         self._page_key = None
         if self.following:
             self._scroll_to_end()
@@ -413,6 +433,24 @@ class LogView(ScrollView, can_focus=True):
             self._scroll(y=min(self.shown_index(keep_top), self.max_scroll_y))
         if repaint:
             self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size without a layout pass when only the height
+        grows under a scrollbar already shown.
+
+        Assigning ``virtual_size`` lays out the whole screen; following a flood
+        that happened 20 times a second and took the reader threads' time.
+        Growing taller under a shown scrollbar changes nothing outside this
+        view but the scrollbar's thumb, which ``_scroll_update`` moves.
+        """
+        old = self.virtual_size
+        if size == old:
+            return
+        if size.width == old.width and size.height >= old.height and self.show_vertical_scrollbar:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     def _wrap_end_top(self, height: int) -> int:
         """The first line of the last page: the top when the view is at the end."""
