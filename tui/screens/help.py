@@ -25,17 +25,24 @@ def help_sections() -> list[tuple[str, list[type]]]:
     sections: list[tuple[str, list[type]]] = [("Everywhere", [DtuiApp]), ("Main screen", [MainScreen]), ("Every list", [ResourcePane])]
     sections += [(f"{pane.title} pane", [pane]) for pane in pane_classes()]
     sections += [("Container details", [ContainerDetailsScreen]), ("Inspect", [InspectScreen])]
+    extra: dict[str, list[type]] = {}
     for title, module, name in EXTRA_SCREENS:
         try:
             imported = __import__(module, fromlist=[name])
-            sections.append((title, [getattr(imported, name)]))
+            extra.setdefault(title, []).append(getattr(imported, name))
         except (ImportError, AttributeError):
             continue
-    return sections
+    return sections + list(extra.items())
 
 
-#: Screens that other parts of dtui add: (heading, module, class).
-EXTRA_SCREENS: list[tuple[str, str, str]] = []
+#: Screens opened from the ones above, imported only when help is shown so
+#: that ``?`` lists their keys before they were ever opened: (heading,
+#: module, class). Classes under one heading share its section.
+EXTRA_SCREENS: list[tuple[str, str, str]] = [
+    ("Logs", "tui.screens.logs", "LogScreen"),
+    ("Logs", "tui.widgets.log_view", "LogView"),
+    ("Terminal", "tui.screens.terminal", "TerminalScreen"),
+]
 
 EXTRA_LINES = [
     ("Everywhere", ":", "Command palette"),

@@ -617,14 +617,3 @@ class LogScreen(WorkerErrors, Screen):
         text = f"saved {message.count:,} lines to {message.path}"
         self.set_message(text, "green")
         self.notify(text, timeout=4, markup=False)
-
-
-def _list_keys_in_help() -> None:
-    from tui.screens import help as help_screen
-
-    entry = ("Logs", __name__, LogScreen.__name__)
-    if entry not in help_screen.EXTRA_SCREENS:
-        help_screen.EXTRA_SCREENS.append(entry)
-
-
-_list_keys_in_help()
