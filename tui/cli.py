@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -50,6 +51,14 @@ def print_keys(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The cyclic garbage collector is off while dtui starts: importing
+    # Textual and docker-py and building the first screen allocate a few
+    # hundred thousand objects and hardly any garbage cycles, and the
+    # collector's passes over them cost several percent of the time to the
+    # first list. The main screen turns it back on (after gc.freeze(), so
+    # what startup built is not scanned again) once the first list is on
+    # screen, or after a short wait for a slow daemon.
+    gc.disable()
     args = build_parser().parse_args(argv)
     from tui.docker.errors import DaemonUnavailable
 

@@ -44,6 +44,7 @@ def test_list_cells_carry_no_control_characters(name, image, status, label):
     )
     pane = ContainersPane.__new__(ContainersPane)
     pane._columns = []
+    pane.marked = {row.id: None}  # a marked row's name has a prefix: still data
     for column in ("name", "image", "status", "ports", "project", "command", "created", "id"):
         cell = ContainersPane.cell(pane, row, column)
         text = cell.plain if isinstance(cell, Text) else cell
