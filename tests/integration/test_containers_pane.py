@@ -37,12 +37,12 @@ async def test_containers_created_elsewhere_appear_and_go_without_a_key(docker_c
     async with app.run_test(size=(120, 40)) as pilot:
         await _open(pilot, app)
         container = await asyncio.to_thread(run_container, command=["sleep", "300"])
-        await wait_for(pilot, lambda: container.name in shown_names(app), timeout=5, what="new container in the list")
+        await wait_for(pilot, lambda: container.name in shown_names(app), timeout=15, what="new container in the list")
         await asyncio.to_thread(container.kill)
         pane = containers_pane(app)
-        await wait_for(pilot, lambda: pane._by_key[container.id].state == "exited", timeout=5, what="exited state")
+        await wait_for(pilot, lambda: pane._by_key[container.id].state == "exited", timeout=15, what="exited state")
         await asyncio.to_thread(container.remove)
-        await wait_for(pilot, lambda: container.name not in shown_names(app), timeout=5, what="row removed")
+        await wait_for(pilot, lambda: container.name not in shown_names(app), timeout=15, what="row removed")
 
 
 async def test_lifecycle_keys_change_daemon_state(docker_client, run_container):

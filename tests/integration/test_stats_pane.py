@@ -44,7 +44,9 @@ async def test_busy_idle_and_allocating_containers_as_the_table_shows_them(docke
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await _show_stats(pilot, app, ids)
         burn, idle, alloc = (pane.shown[workload[k]] for k in ("burn", "idle", "alloc"))
-        assert burn.cpu_percent > 30, burn
+        # a shared machine may give the burner little of a core; it still
+        # stands far above the idle one, which is near zero
+        assert burn.cpu_percent > 10 and burn.cpu_percent > 5 * max(idle.cpu_percent, 1.0), (burn, idle)
         assert idle.cpu_percent < 5, idle
         assert alloc.mem_usage > 45 * MiB
         # what the user reads: name, CPU % with the CPUs it may use, memory and PIDs

@@ -33,6 +33,9 @@ T = TypeVar("T")
 
 #: Event-driven refreshes are coalesced to at most this many per second.
 REFRESH_HZ = 10
+#: Drawn cells of unchanged objects are reused across fetches for at most
+#: this long, so times shown relative to now ("5 minutes ago") move on.
+CELLS_MAX_AGE = 30.0
 #: The safety-net poll, for anything the event stream did not tell us; the
 #: settings file's ``poll_seconds`` replaces it.
 SAFETY_POLL_SECONDS = 15.0
@@ -100,6 +103,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         self._row_cells: dict[str, RowCells] = {}
         self._refresh_pending = False
         self._next_refresh_at = 0.0
+        self._cells_drawn_at = 0.0
 
     @property
     def dtui(self) -> DtuiApp:
@@ -249,8 +253,17 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         message.stop()
         self.dtui.daemon_answered()
         self.items = list(message.items)
-        self._by_key = {self.item_key(item): item for item in self.items}
-        self._row_cells = {}
+        previous, self._by_key = self._by_key, {self.item_key(item): item for item in self.items}
+        now = time.monotonic()
+        if now - self._cells_drawn_at > CELLS_MAX_AGE:
+            # times shown relative to now ("5 minutes ago") move on
+            self._row_cells = {}
+            self._cells_drawn_at = now
+        else:
+            # an event about one container re-lists all 1,000: draw again only
+            # the rows whose object changed
+            drawn, by_key = self._row_cells, self._by_key
+            self._row_cells = {key: cells for key, cells in drawn.items() if key in by_key and previous.get(key) == by_key[key]}
         self._loaded = True
         self.render_rows()
         if self._dirty:
