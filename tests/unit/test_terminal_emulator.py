@@ -351,6 +351,24 @@ def test_flood_goes_on_after_the_cursor_moved_right() -> None:
     fast_and_slow(data, 80, 24, len(ls_lines(60)) + 9)
 
 
+@pytest.mark.parametrize(
+    ("after", "size"),
+    [
+        ("\x1b[38:2::255:0:0mred", (4, 3)),  # colon SGR: not a span of the flood path
+        ("\x1b[1m\x1b[Cé\x1b[2J", (4, 3)),  # a cell skipped, then erased: only cells that exist are
+        ("\x1b[?5h\r\n\t00", (2, 1)),  # reverse screen: a tab's gap is the reversed blank
+        ("\x1b[3Cx\x1b[1K\r\nz", (4, 3)),
+    ],
+)
+@pytest.mark.parametrize("split", [False, True])
+def test_flood_then_other_sequences(after: str, size: tuple[int, int], split: bool) -> None:
+    # Found by the randomized tests: what follows a flood in the same read
+    # (or the next) sees the same screen as drawing every line would make.
+    flood = "".join(f"l{i}\r\n" for i in range(12)).encode()
+    chunks = [flood, after.encode()] if split else [flood + after.encode()]
+    fast_and_slow_in(chunks, *size, kept=5)
+
+
 def test_flood_then_cursor_addressing_draws_over_it() -> None:
     # vi/less-like output right after a flood: the lines left as text become cells first.
     data = ls_lines(500) + b"\x1b[5;3H\x1b[1;31mX\x1b[K\x1b[2J\x1b[HY\x1b[3;1r\x1b[10;1Hz\r\n" + ls_lines(100)

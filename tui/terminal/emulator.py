@@ -58,8 +58,6 @@ _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 #: of (coloured) lines is made of.
 _SPAN = re.compile(r"(?:[ -~\r\n\t\x08\xa0-\U0010ffff]++|\x1b\[[0-9;]*+m)++")
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
-#: Line feeds in a span of text and SGR from which `_flood` takes it.
-_FLOOD_LINES = 2
 #: "text\r\r\n" (a file with CR LF line ends through a TTY) is "text\r\n".
 _CRS_LF = re.compile(r"\r+\n")
 _SLOW_END = re.compile(r"[\x1b\r\n]")
@@ -769,7 +767,7 @@ class _Screen(pyte.Screen):
         if rows is not None:
             for index in gapped:
                 if index < base:  # leaving the screen: a gap shows as a blank
-                    rows[index] = [BLANK_CELL if c is _GAP else c for c in rows[index]]
+                    rows[index] = [blank if c is _GAP else c for c in rows[index]]
             if base and top == 0 and self._alt is None:
                 self._push_history(rows[:base])
             for r in range(top, bottom + 1):
@@ -895,8 +893,10 @@ class TerminalEmulator:
         cells = screen.cells_for(cursor.attrs)
         plain_ok = self.bulk_plain_text and screen.can_write_plain()
         sgr_cacheable = mo.DECSCNM not in screen.mode
-        # Text before `span_end` is known not to start a flood of lines.
-        spans = spans and self.bulk_plain_text and text.count("\r\n") >= _FLOOD_LINES
+        # A span of text and SGR goes to `_flood` if it has a line feed, or
+        # the region is kept as a list already (a flood goes on); text
+        # before `span_end` is known not to start one.
+        spans = spans and self.bulk_plain_text and ("\r\n" in text or screen._lazy is not None)
         span_end = 0
         i = 0
         n = len(text)
@@ -913,8 +913,11 @@ class TerminalEmulator:
                 flood = False
                 if spans and i >= span_end and plain_ok and sgr_cacheable:
                     found = _SPAN.match(text, i)
-                    span_end = i + 1 if found is None else found.end()
-                    flood = text.count("\r\n", i, span_end) >= _FLOOD_LINES
+                    if found is None:
+                        span_end = i + 1
+                    else:
+                        span_end = found.end()
+                        flood = screen._lazy is not None or text.find("\r\n", i, span_end) >= 0
                 if flood:
                     if batch:
                         screen.write_plain(batch)
@@ -1008,14 +1011,16 @@ class TerminalEmulator:
         # Line feeds move the cursor down over lines on screen until it is
         # on the region's bottom line: those lines are written as usual.
         lead = bottom - screen.cursor.y + 1
-        if len(lines) <= lead:
+        if lead == 1 and self._extend_last_line(lines[0]):
+            if len(lines) == 1:
+                return
+        elif len(lines) <= lead:
             self._process(span, spans=False)
             return
-        cut = sum(map(len, lines[:lead])) + 2 * (lead - 1)
-        if lead != 1 or not self._extend_last_line(lines[0]):
-            self._process(span[:cut], spans=False)
-        rest_text = span[cut:]  # "\r\n" before each line of `rest`
+        else:
+            self._process(span[: sum(map(len, lines[:lead])) + 2 * (lead - 1)], spans=False)
         rest = lines[lead:]
+        rest_text = span[sum(map(len, lines[:lead])) + 2 * (lead - 1) :]  # "\r\n" before each line of `rest`
         if not (
             screen.cursor.y == bottom
             and self._stream._taking_plain_text
@@ -1136,8 +1141,10 @@ class TerminalEmulator:
             if last.__class__ is not str:
                 last = screen.runs_of(last)
             width = _width(last) if last.__class__ is str else sum(_width(run[1]) for run in last)
-            if x < width:
-                return False  # over what is there: the usual path
+            if x != width:
+                # Over what is there, or after cells skipped (pyte has no
+                # cell there, which erasing tells apart): the usual path.
+                return False
             if x + written > columns and not (last if last.__class__ is str else "".join(t for _, t in last)).isascii():
                 return False  # autowrap over wide characters: the usual path
         rows, pen = self._pen_rows([text], screen.cells_for(cursor.attrs), has_sgr)
@@ -1154,8 +1161,6 @@ class TerminalEmulator:
                     x += len(data)
             lazy[-1] = line
         else:
-            if x > width:  # cells skipped over are blank
-                last = PenRuns((*screen.runs_of(last), (BLANK_CELL, " " * (x - width))))
             more = rows[0]
             if last.__class__ is str and more.__class__ is str:
                 joined: Any = last + more
