@@ -52,10 +52,13 @@ DISPLAY_LIMIT = 10_000
 STRIP_CACHE_SIZE = 2048
 #: Container names are shown in at most this many cells in a merged view.
 NAME_WIDTH_MAX = 20
-#: Following, the view moves to new lines at most once in this many seconds:
-#: a flood is a blur at any rate, and every move redraws every row, holding
-#: the GIL the threads reading the log need.
+#: Following, the view moves to new lines at most once in this many seconds
+#: on average: a flood is a blur at any rate, and every move redraws every
+#: row, holding the GIL the threads reading the log need. The first
+#: FOLLOW_BURST moves come at once, so a log opening (its tail arrives in
+#: two or three batches) is on screen as soon as it is read.
 FOLLOW_REPAINT_SECONDS = 0.1
+FOLLOW_BURST = 3
 
 NAME_COLOURS = (
     "bright_cyan",
@@ -200,6 +203,7 @@ class LogView(ScrollView, can_focus=True):
         self._page_lines = 0
         self._programmatic_scroll = 0
         self._line_style: Style | None = None
+        self._follow_moves = float(FOLLOW_BURST)  # moves allowed now, refilled with time
         self._followed_at = 0.0
         self._follow_timer: Timer | None = None
 
@@ -244,6 +248,7 @@ class LogView(ScrollView, can_focus=True):
         self._max_width = 0
         self._cache.clear()
         self.following = True
+        self._follow_moves = float(FOLLOW_BURST)
         self._sync(keep_top=None)
         self.post_message(self.FollowChanged(self))
 
@@ -264,12 +269,14 @@ class LogView(ScrollView, can_focus=True):
             return
         if self.following:
             now = time.monotonic()
-            wait = self._followed_at + FOLLOW_REPAINT_SECONDS - now
-            if wait > 0:
-                if self._follow_timer is None:
-                    self._follow_timer = self.set_timer(wait, self._follow_later)
-                return
+            moves = min(FOLLOW_BURST, self._follow_moves + (now - self._followed_at) / FOLLOW_REPAINT_SECONDS)
             self._followed_at = now
+            if moves < 1:
+                self._follow_moves = moves
+                if self._follow_timer is None:
+                    self._follow_timer = self.set_timer((1 - moves) * FOLLOW_REPAINT_SECONDS, self._follow_later)
+                return
+            self._follow_moves = moves - 1
         # Paused over a full screen, the rows shown stay as they are: only
         # the scrollbar changes, and repainting every row 20 times a second
         # during a flood would cost the reader threads their CPU.
