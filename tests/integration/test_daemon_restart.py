@@ -143,8 +143,16 @@ async def test_dockerd_killed_and_restarted_mid_session(private_daemon: PrivateD
 
         # the terminal ends in place, saying why, and goes on a key press
         await wait_for(pilot, lambda: terminal.view.end is not None, timeout=DAEMON_WAIT, what="terminal session ended")
+        # the status line follows the view's end in the next message
+        try:
+            await wait_for(
+                pilot,
+                lambda: "session ended, lost the daemon" in screen_text(app) and "press any key to return" in screen_text(app),
+                what="the terminal saying why it ended",
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; view.end={terminal.view.end!r}; screen:\n{screen_text(app)}") from None
         text = screen_text(app)
-        assert "session ended, lost the daemon" in text and "press any key to return" in text, text
         assert "marker-42" in text, "the last output stays on screen"
         await pilot.press("x")
         await wait_for(pilot, lambda: app.screen is logs, what="back on the log screen")
