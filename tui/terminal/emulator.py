@@ -56,7 +56,10 @@ _PLAIN_SPLIT = re.compile(r"(\r\n|[\r\n\t\x08])").split
 _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 #: Text (no C0/C1 control but CR, LF, TAB, BS) and SGR only: what a flood
 #: of (coloured) lines is made of.
-_SPAN = re.compile(r"(?:[ -~\r\n\t\x08\xa0-\U0010ffff]++|\x1b\[[0-9;]*+m)++")
+# No possessive quantifiers (++, *+): Python 3.11 before 3.11.5 (Debian 12
+# ships 3.11.2) matches them wrongly here. Nothing follows the group, so a
+# greedy match simply ends where the span does; there is no backtracking.
+_SPAN = re.compile(r"(?:[ -~\r\n\t\x08\xa0-\U0010ffff]+|\x1b\[[0-9;]*m)+")
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 #: "text\r\r\n" (a file with CR LF line ends through a TTY) is "text\r\n".
 _CRS_LF = re.compile(r"\r+\n")
