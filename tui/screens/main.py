@@ -68,7 +68,11 @@ class MainScreen(Screen):
         Binding("q", "app.quit", "Quit", id="main.quit"),
         Binding("tab", "next_pane", "Next pane", show=False, id="main.next_pane"),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="main.previous_pane"),
-        *[Binding(str(n), f"show_pane({n - 1})", f"Pane {n}", show=False, id=f"main.pane_{n}") for n in range(1, 10)],
+        # one number key per pane, named after it (help lists them)
+        *[
+            Binding(str(n), f"show_pane({n - 1})", f"Go to {entry.title}", show=False, id=f"main.pane_{n}")
+            for n, entry in enumerate(pane_entries(), start=1)
+        ],
     ]
 
     def __init__(self) -> None:
