@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tui.docker.models import ContainerRow, ImageRow, PortMapping
+from tui.docker.stats import ContainerStats
 
 STATE_STYLES: dict[str, str] = {
     "running": "green",
@@ -275,6 +276,29 @@ def sort_figure(value: float | None, *, cpu: bool = False) -> float:
     if cpu:
         return round(value, 1) if value < 10 else float(round(value))
     return float(f"{value:.2g}")
+
+
+def busiest_first(rows: Iterable[ContainerRow], stats: Mapping[str, ContainerStats], figure: str, *, reverse: bool = False) -> list[ContainerRow]:
+    """Rows by a stats figure ("cpu", "memory", "net i/o", "block i/o",
+    "pids"), biggest first (``reverse`` turns it around); rows without
+    figures last, ties by name so equal-looking rows keep their place."""
+
+    def value(row: ContainerRow) -> float:
+        found = stats.get(row.id)
+        if found is None:
+            return -2.0
+        if figure == "cpu":
+            return sort_figure(found.cpu_percent, cpu=True)
+        if figure == "memory":
+            return sort_figure(found.mem_usage)
+        if figure == "net i/o":
+            return sort_figure((found.net_rx_rate or 0.0) + (found.net_tx_rate or 0.0))
+        if figure == "block i/o":
+            return sort_figure((found.blk_read_rate or 0.0) + (found.blk_write_rate or 0.0))
+        return float(found.pids)
+
+    by_name = sorted(rows, key=lambda row: row.name.lower())
+    return sorted(by_name, key=value, reverse=not reverse)
 
 
 def compact_rate(rate: float | None) -> str:

@@ -11,6 +11,7 @@ from tui.docker import containers as ops
 from tui.docker.models import ContainerRow
 from tui.panes.base import Column, ResourcePane, SortSpec
 from tui.presentation import (
+    busiest_first,
     compact_bytes,
     compact_status,
     container_matches,
@@ -18,7 +19,6 @@ from tui.presentation import (
     cpu_text,
     format_ports,
     safe_text,
-    sort_figure,
     state_style,
     time_ago,
 )
@@ -90,19 +90,7 @@ class ContainersPane(ResourcePane[ContainerRow]):
             items = [row for row in items if row.is_running or row.state == "paused"]
         spec = self.SORTS[self._sort_index % len(self.SORTS)]
         if spec.name in ("cpu", "memory"):
-            latest = self.dtui.stats_feed.latest
-
-            def usage(row: ContainerRow) -> float:
-                stats = latest.get(row.id)
-                if stats is None:
-                    return -2.0
-                if spec.name == "cpu":
-                    return sort_figure(stats.cpu_percent, cpu=True)
-                return sort_figure(stats.mem_usage)
-
-            # busiest first; O turns it around
-            ordered = sorted(items, key=lambda row: row.name.lower())
-            return sorted(ordered, key=usage, reverse=not self._sort_reverse)
+            return busiest_first(items, self.dtui.stats_feed.latest, spec.name, reverse=self._sort_reverse)
         return super().sorted_items(items)
 
     # --- live CPU and memory (the app's stats feed) ---------------------

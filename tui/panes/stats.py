@@ -22,6 +22,7 @@ from tui.docker.models import ContainerRow
 from tui.docker.stats import ContainerStats
 from tui.panes.base import Column, ResourcePane, SortSpec
 from tui.presentation import (
+    busiest_first,
     compact_bytes,
     compact_rate,
     container_matches,
@@ -30,7 +31,6 @@ from tui.presentation import (
     human_size,
     rate_text,
     safe_text,
-    sort_figure,
     sparkline,
 )
 
@@ -146,25 +146,7 @@ class StatsPane(ResourcePane[ContainerRow]):
         spec = self.SORTS[self._sort_index % len(self.SORTS)]
         if spec.name == "name":
             return super().sorted_items(items)
-        shown = self.shown
-
-        def value(row: ContainerRow) -> float:
-            stats = shown.get(row.id)
-            if stats is None:
-                return -2.0
-            if spec.name == "cpu":
-                return sort_figure(stats.cpu_percent, cpu=True)
-            if spec.name == "memory":
-                return sort_figure(stats.mem_usage)
-            if spec.name == "net i/o":
-                return sort_figure(_total(stats.net_rx_rate, stats.net_tx_rate))
-            if spec.name == "block i/o":
-                return sort_figure(_total(stats.blk_read_rate, stats.blk_write_rate))
-            return float(stats.pids)
-
-        # biggest first; O turns it around. Ties by name keep rows steady.
-        ordered = sorted(items, key=lambda row: row.name.lower())
-        return sorted(ordered, key=value, reverse=not self._sort_reverse)
+        return busiest_first(items, self.shown, spec.name, reverse=self._sort_reverse)
 
     # --- drawing ---------------------------------------------------------
     def columns_for_width(self, width: int) -> list[Column]:
