@@ -326,7 +326,8 @@ async def test_removed_container_ends_with_a_notice(docker_client, run_container
         await wait_for(pilot, lambda: view.shown_count > 3, what="lines")
         await asyncio.to_thread(container.remove, force=True)
         await wait_for(pilot, lambda: "container removed" in status(app), timeout=15, what="removed notice")
-        assert any("container removed" in n for n in notifications(app))
+        # the toast is a message to the app: it lands a moment after the status line
+        await wait_for(pilot, lambda: any("container removed" in n for n in notifications(app)), what="removed toast")
         count = view.shown_count
         await pilot.press("up", "G")  # still usable
         assert view.shown_count == count
