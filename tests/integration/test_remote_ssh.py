@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -62,3 +63,29 @@ async def test_stats_over_ssh_come_from_the_api_for_the_rows_on_screen(docker_cl
         on_screen = set(pane.table.keys[int(pane.table.scroll_y) : int(pane.table.scroll_y) + visible])
         assert sampled <= on_screen | {burner.id} | {c.id for c in idle}
         assert on_screen & sampled
+
+
+#: a fresh interpreter, as dtui starts: a local daemon first (docker-py is
+#: loaded without its ssh transport then), then an ssh:// one, as a switch to
+#: an ssh context does
+LOCAL_THEN_SSH = """
+import json, os, sys
+from tui.docker.client import DockerService, Endpoint
+local = DockerService(Endpoint(os.environ["DOCKER_HOST"], "DOCKER_HOST"))
+ssh = DockerService(Endpoint(sys.argv[1], "context remote", "remote"))
+print(json.dumps([sorted(c["Id"] for c in service.api.containers(all=True)) for service in (local, ssh)]))
+"""
+
+
+def test_an_ssh_host_after_a_local_one_in_a_fresh_process(docker_client, run_container, ssh_path):
+    import subprocess
+    import sys
+
+    container = run_container(command=["sleep", "300"])
+    done = subprocess.run(
+        [sys.executable, "-c", LOCAL_THEN_SSH, ssh_path.url], capture_output=True, text=True, timeout=60, env=os.environ.copy()
+    )
+    assert done.returncode == 0, done.stderr
+    local_ids, ssh_ids = json.loads(done.stdout)
+    assert container.id in local_ids
+    assert ssh_ids == local_ids
