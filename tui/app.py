@@ -73,6 +73,8 @@ class DtuiApp(App[int], inherit_bindings=False):
         self.engine_summary = ""
         self._event_stream: EventStream | None = None
         self._start_event_stream = start_event_stream
+        #: the event stream waits for the first list (see first_list_shown)
+        self._events_held = False
         self._tasks: dict[str, float] = {}
         from tui.stats_feed import StatsFeed
 
@@ -91,7 +93,13 @@ class DtuiApp(App[int], inherit_bindings=False):
         self.push_screen(MainScreen())
         self.stats_feed.start()
         if self._start_event_stream:
-            self._start_events()
+            if self.service.direct_list_pending:
+                # the stream loads docker-py: not while the first list is on
+                # its way. Nothing that changes meanwhile is lost: a stream
+                # that connects marks every list dirty (on_daemon_connection).
+                self._events_held = True
+            else:
+                self._start_events()
         if problems:
             # shown once; dtui goes on with the defaults. The file is named
             # in the title, each line of the body starts with its line number.
@@ -102,6 +110,19 @@ class DtuiApp(App[int], inherit_bindings=False):
     def on_unmount(self) -> None:
         self._stop_events()
         self.stats_feed.close()
+
+    def first_list_shown(self) -> None:
+        """The main screen's first list is on screen, or is not coming soon
+        (the daemon cannot be reached, or is slow): a held event stream starts."""
+        if self._events_held:
+            self._events_held = False
+            self._start_events()
+
+    @property
+    def first_list_failed(self) -> bool:
+        """The first list could not reach the daemon. The event stream (held
+        until then) says why, and lists again once the daemon is there."""
+        return self.service.direct_list_failed
 
     def _start_events(self) -> None:
         def post(message: DaemonConnection | DaemonEventReceived) -> None:
@@ -233,6 +254,7 @@ class DtuiApp(App[int], inherit_bindings=False):
 
         async with self._switching:
             self._stop_events()
+            self._events_held = False
             self.stats_feed.reset()
             old, self.service = self.service, DockerService(endpoint)
             self.connected = None
@@ -630,14 +652,18 @@ def create_app(
     allow_terminal: bool | None = None,
     endpoint: Endpoint | None = None,
     settings: Settings | None = None,
+    direct_first_list: bool = False,
 ) -> DtuiApp:
     """Build the app for a daemon: used by the CLI and by the tests.
 
     ``settings`` are the user's file as the CLI read it; without them the
     defaults apply, so tests never depend on the machine's settings file.
-    ``read_only`` None means what the settings say."""
+    ``read_only`` None means what the settings say. ``direct_first_list``
+    (the CLI's choice) lists a local daemon's containers before docker-py is
+    loaded, and starts the event stream once that list is on screen."""
     settings = settings or Settings()
     endpoint = endpoint or resolve_endpoint(host=host, context=context)
     read_only = settings.read_only if read_only is None else read_only
     allow_terminal = settings.allow_terminal if allow_terminal is None else allow_terminal
-    return DtuiApp(DockerService(endpoint), read_only=read_only, allow_terminal=allow_terminal, settings=settings)
+    service = DockerService(endpoint, direct_first_list=direct_first_list)
+    return DtuiApp(service, read_only=read_only, allow_terminal=allow_terminal, settings=settings)

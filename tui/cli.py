@@ -71,7 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         from tui.app import create_app
 
         app = create_app(
-            host=args.host, context=args.context, read_only=args.read_only, allow_terminal=args.allow_terminal, settings=settings
+            host=args.host,
+            context=args.context,
+            read_only=args.read_only,
+            allow_terminal=args.allow_terminal,
+            settings=settings,
+            direct_first_list=True,
         )
     except DaemonUnavailable as exc:
         print(f"dtui: {exc}", file=sys.stderr)

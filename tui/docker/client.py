@@ -3,7 +3,8 @@
 Resolution follows the docker CLI: ``-H`` beats ``--context``, which beats
 ``DOCKER_HOST``, then ``DOCKER_CONTEXT``, then ``currentContext`` in
 ``~/.docker/config.json``, then the local socket. docker-py is imported lazily
-so the first paint does not wait for it.
+so the first paint does not wait for it: with a local daemon the first
+container list can even come without it (:func:`containers_over_socket`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import socket
 import sys
 import threading
 from collections.abc import Mapping
@@ -195,15 +198,99 @@ def import_docker_py(ssh: bool) -> ModuleType:
         return docker
 
 
-class DockerService:
-    """The app's one docker-py client, created on first use from any thread."""
+class UnusableAnswer(Exception):
+    """The daemon answered a plain-socket request with something docker-py
+    would have read differently (an error status, no API version, not
+    JSON): the request is made again through docker-py."""
 
-    def __init__(self, endpoint: Endpoint, timeout: int = CALL_TIMEOUT) -> None:
+
+def _unix_get(socket_path: str, target: str, timeout: float) -> tuple[int, dict[str, str], bytes]:
+    """One GET over a unix socket: status, headers (lower-case names), body.
+    HTTP/1.0, so the daemon ends the body by closing the connection: there
+    is no chunked encoding to undo."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(socket_path)
+        sock.sendall(f"GET {target} HTTP/1.0\r\nHost: docker\r\n\r\n".encode("ascii"))
+        chunks = []
+        while chunk := sock.recv(1 << 16):
+            chunks.append(chunk)
+    head, blank, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    status = status_line.split(" ", 2)
+    if not blank or len(status) < 2 or not status[0].startswith("HTTP/") or not status[1].isdigit():
+        raise UnusableAnswer(f"not an HTTP answer: {status_line[:80]!r}")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    length = headers.get("content-length", "")
+    if length.isdigit() and int(length) != len(body):
+        raise UnusableAnswer(f"answer cut short: {len(body)} of {length} bytes")
+    return int(status[1]), headers, body
+
+
+def containers_over_socket(socket_path: str, timeout: float, *, all: bool) -> list[dict[str, Any]]:
+    """What ``APIClient.containers(all=all)`` returns, asked with the standard
+    library only: docker-py (requests, urllib3: ~100 ms of CPU) need not be
+    loaded before a local daemon's first list. Same requests as docker-py's
+    ``version="auto"`` client: the API version the daemon announces (in
+    /_ping's header, cheaper than /version), then the versioned list with
+    docker-py's parameters. Raises OSError when the socket cannot be
+    reached and :class:`UnusableAnswer` for any other answer than a list."""
+    status, headers, _ = _unix_get(socket_path, "/_ping", timeout)
+    version = headers.get("api-version", "")
+    if status != 200 or not re.fullmatch(r"\d+\.\d+", version):
+        raise UnusableAnswer(f"/_ping: HTTP {status}, API version {version!r}")
+    target = f"/v{version}/containers/json?limit=-1&all={int(all)}&size=0&trunc_cmd=0"
+    status, _, body = _unix_get(socket_path, target, timeout)
+    if status != 200:
+        raise UnusableAnswer(f"container list: HTTP {status}")
+    try:
+        items = json.loads(body)
+    except ValueError as exc:
+        raise UnusableAnswer(f"container list: {exc}") from exc
+    if not isinstance(items, list):
+        raise UnusableAnswer("container list: not a list")
+    return items
+
+
+class _FirstListAPI:
+    """What :attr:`DockerService.api` hands out until the first container
+    list has been asked for: ``containers()`` may answer without docker-py,
+    anything else is docker-py's own."""
+
+    def __init__(self, service: DockerService) -> None:
+        self._service = service
+
+    def containers(self, all: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._service._first_containers(all, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._service.client.api, name)
+
+
+class DockerService:
+    """The app's one docker-py client, created on first use from any thread.
+
+    With ``direct_first_list`` and a local daemon (a unix socket, no TLS) the
+    first container list is asked over the socket directly, so the first
+    screen is not held up by loading docker-py; every other call, and every
+    list after it, goes through docker-py.
+    """
+
+    def __init__(self, endpoint: Endpoint, timeout: int = CALL_TIMEOUT, *, direct_first_list: bool = False) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
         self._client: docker.DockerClient | None = None
         self._patient: docker.DockerClient | None = None
         self._lock = threading.Lock()
+        self._direct_list = direct_first_list and endpoint.socket_path is not None and endpoint.tls is None
+        #: the direct first list could not reach the daemon (docker-py
+        #: would not have either; the event stream tells the user why)
+        self.direct_list_failed = False
+
+    @property
+    def direct_list_pending(self) -> bool:
+        """The first container list is still to come, and will not load docker-py."""
+        return self._direct_list and self._client is None
 
     @property
     def client(self) -> docker.DockerClient:
@@ -214,7 +301,24 @@ class DockerService:
 
     @property
     def api(self) -> docker.APIClient:
+        if self.direct_list_pending:
+            return _FirstListAPI(self)  # type: ignore[return-value]
         return self.client.api
+
+    def _first_containers(self, all: bool, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            direct = self._direct_list and self._client is None and not kwargs
+            self._direct_list = False
+        if direct:
+            assert self.endpoint.socket_path is not None
+            try:
+                return containers_over_socket(self.endpoint.socket_path, self.timeout, all=all)
+            except UnusableAnswer:
+                pass  # docker-py asks again, and says what is wrong
+            except OSError:
+                self.direct_list_failed = True
+                raise
+        return self.client.api.containers(all=all, **kwargs)  # type: ignore[no-any-return]
 
     @property
     def patient_api(self) -> docker.APIClient:

@@ -9,7 +9,9 @@ the daemon events such a pane would have seen and hands them over when it
 mounts. The footer is mounted once the first list is on screen: it builds a
 widget per key on every focus change, which is most of what a screen costs
 while it starts. That moment also ends startup for the garbage collector,
-which ``python -m tui`` keeps off until then (see ``tui/__main__.py``).
+which ``python -m tui`` keeps off until then (see ``tui/cli.py``), and
+starts the app's event stream when the app held it back so that docker-py
+loads after the first list (``DtuiApp.first_list_shown``).
 """
 
 from __future__ import annotations
@@ -216,7 +218,7 @@ class MainScreen(Screen):
         # holds nothing back
         first = self._built[self._entries[0].pane_id]
         listed = getattr(first, "_loaded", True)
-        unreachable = getattr(self.app, "connected", None) is False
+        unreachable = getattr(self.app, "connected", None) is False or getattr(self.app, "first_list_failed", False)
         if listed or unreachable or time.monotonic() >= self._first_list_deadline:
             if self._first_list_wait is not None:
                 self._first_list_wait.stop()
@@ -228,6 +230,9 @@ class MainScreen(Screen):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+        shown = getattr(self.app, "first_list_shown", None)
+        if shown is not None:
+            shown()
         from textual.widgets import Footer
 
         if not self.query(Footer):
