@@ -154,3 +154,47 @@ def test_the_docker_layer_does_not_import_textual_or_rich():
     code = "import sys, tui.docker.session; print(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_flood_arrives_whole_and_in_order_and_drained_comes_before_the_end():
+    # Fast output makes the reader pause between reads so they come bigger;
+    # none of it may be lost or reordered, and the view hears "drained" (to
+    # draw the last screen at once) with all of it fed, before the exit.
+    events: list[str] = []
+    session, daemon, seen, ended, done = start_session(
+        on_drained=lambda: events.append(f"drained after {sum(map(len, seen))} bytes")
+    )
+    payload = b"".join(b"%d\r\n" % i for i in range(400_000))
+
+    def write() -> None:
+        for start in range(0, len(payload), 4096):
+            daemon.sendall(payload[start : start + 4096])
+        daemon.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert done.wait(20)
+    writer.join()
+    assert b"".join(seen) == payload
+    assert events == [f"drained after {len(payload)} bytes"]
+    assert ended == [SessionEnd("exited", 0)]
+    session.close()
+    assert session.wait_closed(5)
+
+
+def test_keystroke_echoes_are_read_as_they_come():
+    # A quiet terminal's output is never held back for a bigger read.
+    session, daemon, seen, ended, done = start_session()
+    for key in (b"a", b"b", b"c"):
+        daemon.sendall(key)
+        deadline = threading.Event()
+        for _ in range(500):
+            if seen and seen[-1].endswith(key):
+                break
+            deadline.wait(0.01)
+        assert seen and seen[-1].endswith(key)
+    assert b"".join(seen) == b"abc"
+    daemon.close()
+    assert done.wait(5)
+    session.close()
+    assert session.wait_closed(5)

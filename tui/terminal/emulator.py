@@ -54,12 +54,21 @@ _TOKEN = re.compile(
 #: CR LF is one token: it is most of the controls in a TTY's output.
 _PLAIN_SPLIT = re.compile(r"(\r\n|[\r\n\t\x08])").split
 _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
-#: Text (no C0/C1 control but CR, LF, TAB, BS) and SGR only: what a flood
-#: of (coloured) lines is made of.
+#: A span of text (no C0/C1 control but CR, LF, TAB, BS) and SGR only is
+#: what a flood of (coloured) lines is made of; it ends at the first of
+#: these: a control that is not allowed, or an ESC that does not start an
+#: SGR. Two searches, each starting with a set or a literal, scan at C
+#: speed; one pattern alternating text runs and SGRs went through the
+#: engine's group loop at every SGR, twice as slow on coloured output.
 # No possessive quantifiers (++, *+): Python 3.11 before 3.11.5 (Debian 12
-# ships 3.11.2) matches them wrongly here. Nothing follows the group, so a
-# greedy match simply ends where the span does; there is no backtracking.
-_SPAN = re.compile(r"(?:[ -~\r\n\t\x08\xa0-\U0010ffff]+|\x1b\[[0-9;]*m)+")
+# ships 3.11.2) matches them wrongly.
+_SPAN_BREAKING_CONTROL = re.compile(r"[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
+_SPAN_BREAKING_ESC = re.compile(r"\x1b(?!\[[0-9;]*m)")
+
+
+def _next_break(pattern: re.Pattern[str], text: str, start: int) -> int:
+    found = pattern.search(text, start)
+    return found.start() if found is not None else len(text)
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 #: "text\r\r\n" (a file with CR LF line ends through a TTY) is "text\r\n".
 _CRS_LF = re.compile(r"\r+\n")
@@ -901,6 +910,8 @@ class TerminalEmulator:
         # before `span_end` is known not to start one.
         spans = spans and self.bulk_plain_text and ("\r\n" in text or screen._lazy is not None)
         span_end = 0
+        # Where the next span-breaking control and ESC are (-1: not looked yet).
+        control_at = esc_at = -1 if spans else len(text)
         i = 0
         n = len(text)
         while i < n:
@@ -915,11 +926,17 @@ class TerminalEmulator:
                 self._in_sequence = 0
                 flood = False
                 if spans and i >= span_end and plain_ok and sgr_cacheable:
-                    found = _SPAN.match(text, i)
-                    if found is None:
+                    # Each search runs on from where the last one's find
+                    # was passed, so the text is scanned once in all.
+                    if control_at < i:
+                        control_at = _next_break(_SPAN_BREAKING_CONTROL, text, i)
+                    if esc_at < i:
+                        esc_at = _next_break(_SPAN_BREAKING_ESC, text, i)
+                    found = min(control_at, esc_at)
+                    if found == i:
                         span_end = i + 1
                     else:
-                        span_end = found.end()
+                        span_end = found
                         flood = screen._lazy is not None or text.find("\r\n", i, span_end) >= 0
                 if flood:
                     if batch:

@@ -178,6 +178,7 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
             self._session_ended,
             detach_sequence=self.detach_sequence,
             daemon_detaches=self.daemon_detaches,
+            on_drained=self._output_ended,
         )
         self.session.start()
         # The size may have changed while connecting.
@@ -207,6 +208,17 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
     def _wake(self) -> None:
         self._wake_pending = False
         if self.is_attached:
+            self._draw_frame()
+
+    def _output_ended(self) -> None:
+        """Reader thread: the stream ended; its last screen is drawn now, not at the flood's pace."""
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._draw_last_frame)
+
+    def _draw_last_frame(self) -> None:
+        if self.is_attached:
+            self._flooding = False
             self._draw_frame()
 
     def _session_ended(self, end: SessionEnd) -> None:
