@@ -152,6 +152,45 @@ def emulator_only(chunks: list[bytes]) -> tuple[float, float]:
     return min(runs, key=lambda run: run[1])
 
 
+def redraw_frames(count: int) -> bytes:
+    """`count` screens the way top redraws: home, then every line addressed, coloured and cleared to its end."""
+    frames = []
+    for frame in range(count):
+        lines = [f"\x1b[H\x1b[7m  PID USER      PR  NI    VIRT    RES  %CPU  frame {frame}\x1b[K\x1b[m"]
+        for y in range(2, LINES + 1):
+            cpu = (y * frame) % 100 / 3
+            lines.append(
+                f"\x1b[{y};1H{y * 7 + frame:5d} root      20   0  {1000 + y * frame:6d}  {200 + y:5d} "
+                f"\x1b[1m{cpu:4.1f}\x1b[m  process-{y}\x1b[K"
+            )
+        frames.append("".join(lines))
+    return "".join(frames).encode()
+
+
+def redraw_rates(count: int = 300, read: int = 4096) -> dict[str, float]:
+    """Screens per CPU second, emulator and raw pyte, for top-like full-screen redraws fed in `read`-byte reads."""
+    data = redraw_frames(count)
+    emulator = TerminalEmulator(COLUMNS, LINES, HISTORY)
+    began = time.process_time()
+    for start in range(0, len(data), read):
+        emulator.feed(data[start : start + read])
+        emulator.take_dirty()
+    emulator_cpu = time.process_time() - began
+    screen = pyte.Screen(COLUMNS, LINES)
+    stream = pyte.ByteStream(screen)
+    began = time.process_time()
+    for start in range(0, len(data), read):
+        stream.feed(data[start : start + read])
+    pyte_cpu = time.process_time() - began
+    return {
+        "bytes_per_screen": len(data) / count,
+        "emulator_screens_per_s": count / emulator_cpu,
+        "emulator_mb_per_s": mb(len(data)) / emulator_cpu,
+        "pyte_screens_per_s": count / pyte_cpu,
+        "pyte_mb_per_s": mb(len(data)) / pyte_cpu,
+    }
+
+
 class TimedExec(ExecChannel):
     """An ExecChannel that notes when it started, so the whole path is timed like the raw read."""
 
@@ -404,6 +443,7 @@ def main() -> int:
         for kind in kinds:
             results[kind] = flood_rounds(api, container_id, kind, args.rounds, int(args.pyte_mb * 1e6))
         latency = asyncio.run(keystroke_latency(api, container_id, args.keys))
+        redraws = redraw_rates()
     finally:
         try:
             api.remove_container(container_id, force=True)
@@ -416,6 +456,22 @@ def main() -> int:
         Figure("keystroke -> echo in the emulator (median)", latency["echo_median_ms"], "ms", f"< {GOAL_LATENCY_MS:g} ms", latency["echo_median_ms"] < GOAL_LATENCY_MS),
         Figure("keystroke -> echo drawn on screen (median)", latency["screen_median_ms"], "ms", f"< {GOAL_LATENCY_MS:g} ms", latency["screen_median_ms"] < GOAL_LATENCY_MS),
         Figure("event-loop lag during the floods (worst p90 of the rounds)", max(lags) if lags else None, "ms"),
+        Figure(
+            "top-like full-screen redraws: TerminalEmulator, screens per CPU second",
+            redraws["emulator_screens_per_s"],
+            "screens/s",
+            "",
+            None,
+            f"{redraws['emulator_mb_per_s']:.1f} MB/s, {redraws['bytes_per_screen']:.0f} bytes a screen",
+        ),
+        Figure(
+            "top-like full-screen redraws: raw pyte, screens per CPU second",
+            redraws["pyte_screens_per_s"],
+            "screens/s",
+            "",
+            None,
+            f"{redraws['pyte_mb_per_s']:.1f} MB/s",
+        ),
     ]
     details = {
         "flood_mb": args.mb,
@@ -424,6 +480,7 @@ def main() -> int:
         "frame_rate_cap": FRAME_RATE,
         "floods": results,
         "latency": latency,
+        "redraws": redraws,
         "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
     }
