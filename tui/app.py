@@ -652,18 +652,18 @@ def create_app(
     allow_terminal: bool | None = None,
     endpoint: Endpoint | None = None,
     settings: Settings | None = None,
-    direct_first_list: bool = False,
+    service: DockerService | None = None,
 ) -> DtuiApp:
     """Build the app for a daemon: used by the CLI and by the tests.
 
     ``settings`` are the user's file as the CLI read it; without them the
     defaults apply, so tests never depend on the machine's settings file.
-    ``read_only`` None means what the settings say. ``direct_first_list``
-    (the CLI's choice) lists a local daemon's containers before docker-py is
-    loaded, and starts the event stream once that list is on screen."""
+    ``read_only`` None means what the settings say. ``service`` is one made
+    already (the CLI's, which has asked a local daemon for its first list
+    while the UI loaded); without it one is made for ``endpoint`` or what
+    ``host`` and ``context`` resolve to."""
     settings = settings or Settings()
-    endpoint = endpoint or resolve_endpoint(host=host, context=context)
+    service = service or DockerService(endpoint or resolve_endpoint(host=host, context=context))
     read_only = settings.read_only if read_only is None else read_only
     allow_terminal = settings.allow_terminal if allow_terminal is None else allow_terminal
-    service = DockerService(endpoint, direct_first_list=direct_first_list)
     return DtuiApp(service, read_only=read_only, allow_terminal=allow_terminal, settings=settings)

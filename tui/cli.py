@@ -68,16 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         print_keys(settings)
         return 0
     try:
+        from tui.docker.client import DockerService, resolve_endpoint
+
+        # a local daemon gathers the first container list while Textual loads
+        service = DockerService(resolve_endpoint(host=args.host, context=args.context), direct_first_list=True)
         from tui.app import create_app
 
-        app = create_app(
-            host=args.host,
-            context=args.context,
-            read_only=args.read_only,
-            allow_terminal=args.allow_terminal,
-            settings=settings,
-            direct_first_list=True,
-        )
+        app = create_app(read_only=args.read_only, allow_terminal=args.allow_terminal, settings=settings, service=service)
     except DaemonUnavailable as exc:
         print(f"dtui: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ import pytest
 from tests.integration.app_driver import containers_pane, screen_text, shown_names, wait_for
 from tests.integration.test_daemon_connection import SocketRelay
 from tui.app import create_app
-from tui.docker.client import DockerService, Endpoint, UnusableAnswer, containers_over_socket
+from tui.docker.client import DockerService, Endpoint, UnusableAnswer, containers_over_socket, resolve_endpoint
 
 
 def _socket_path() -> str:
@@ -39,7 +39,7 @@ def test_the_direct_list_is_docker_pys_list(docker_client, run_container):
 
 async def test_the_app_lists_at_once_then_follows_the_daemons_events(docker_client, run_container):
     first = run_container(command=["sleep", "300"])
-    app = create_app(direct_first_list=True)
+    app = create_app(service=DockerService(resolve_endpoint(), direct_first_list=True))
     async with app.run_test(size=(120, 40)) as pilot:
         pane = containers_pane(app)
         await wait_for(pilot, lambda: first.id in pane.table.keys, what="the first list")
@@ -53,11 +53,24 @@ async def test_the_app_lists_at_once_then_follows_the_daemons_events(docker_clie
     assert app.return_code == 0
 
 
+async def test_a_container_started_while_dtui_starts_is_not_lost(docker_client, run_container):
+    service = DockerService(resolve_endpoint(), direct_first_list=True)
+    # the direct list was asked for when the service was made: wait for the
+    # daemon's answer, so this container is surely not in it
+    service._first_list.result(timeout=30)
+    late = run_container(command=["sleep", "300"], name_suffix="late")
+    app = create_app(service=service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = containers_pane(app)
+        await wait_for(pilot, lambda: pane._loaded, what="the first list")
+        await wait_for(pilot, lambda: late.id in pane.table.keys, timeout=20, what="the container started meanwhile")
+
+
 async def test_no_daemon_at_start_is_said_at_once_and_the_list_comes_when_it_appears(docker_client, run_container):
     container = run_container(command=["sleep", "300"])
     path = Path(f"/tmp/dtui-direct-{os.getpid()}.sock")
     path.unlink(missing_ok=True)
-    app = create_app(host=f"unix://{path}", direct_first_list=True)
+    app = create_app(service=DockerService(Endpoint(f"unix://{path}", "--host"), direct_first_list=True))
     async with app.run_test(size=(100, 30)) as pilot:
         # well within the main screen's 2 s wait for a slow daemon
         await wait_for(pilot, lambda: app.connected is False, timeout=1.5, what="disconnected state")

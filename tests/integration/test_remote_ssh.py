@@ -87,5 +87,5 @@ def test_an_ssh_host_after_a_local_one_in_a_fresh_process(docker_client, run_con
     )
     assert done.returncode == 0, done.stderr
     local_ids, ssh_ids = json.loads(done.stdout)
-    assert container.id in local_ids
-    assert ssh_ids == local_ids
+    # other tests may add containers between the two lists
+    assert container.id in local_ids and container.id in ssh_ids

@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -271,9 +272,11 @@ class DockerService:
     """The app's one docker-py client, created on first use from any thread.
 
     With ``direct_first_list`` and a local daemon (a unix socket, no TLS) the
-    first container list is asked over the socket directly, so the first
-    screen is not held up by loading docker-py; every other call, and every
-    list after it, goes through docker-py.
+    daemon is asked for all its containers over the socket directly, at
+    once, on a thread: the daemon gathers the list while the UI loads, and
+    docker-py need not be loaded for it. That answer is the first
+    ``api.containers(all=True)``; every other call, and every list after
+    it, goes through docker-py.
     """
 
     def __init__(self, endpoint: Endpoint, timeout: int = CALL_TIMEOUT, *, direct_first_list: bool = False) -> None:
@@ -286,6 +289,16 @@ class DockerService:
         #: the direct first list could not reach the daemon (docker-py
         #: would not have either; the event stream tells the user why)
         self.direct_list_failed = False
+        self._first_list: Future[list[dict[str, Any]]] = Future()
+        if self._direct_list:
+            threading.Thread(target=self._ask_first_list, name="dtui-first-list", daemon=True).start()
+
+    def _ask_first_list(self) -> None:
+        assert self.endpoint.socket_path is not None
+        try:
+            self._first_list.set_result(containers_over_socket(self.endpoint.socket_path, self.timeout, all=True))
+        except BaseException as exc:  # handed to whoever asks for the list
+            self._first_list.set_exception(exc)
 
     @property
     def direct_list_pending(self) -> bool:
@@ -307,12 +320,11 @@ class DockerService:
 
     def _first_containers(self, all: bool, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
         with self._lock:
-            direct = self._direct_list and self._client is None and not kwargs
+            direct = self._direct_list and self._client is None and all and not kwargs
             self._direct_list = False
         if direct:
-            assert self.endpoint.socket_path is not None
             try:
-                return containers_over_socket(self.endpoint.socket_path, self.timeout, all=all)
+                return self._first_list.result()
             except UnusableAnswer:
                 pass  # docker-py asks again, and says what is wrong
             except OSError:
