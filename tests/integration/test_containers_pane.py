@@ -135,6 +135,8 @@ async def test_filter_narrows_live_and_enter_selects_first_match(docker_client, 
         assert "filter: alpha-fil" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(shown_names(app)) >= 2, what="filter cleared")
+        # the status line follows without a layout of the screen
+        await wait_for(pilot, lambda: "filter:" not in screen_text(app), what="status without the filter")
 
 
 async def test_cursor_stays_on_its_container_when_others_appear(docker_client, run_container):

@@ -7,6 +7,7 @@ from tui.presentation import (
     MASK,
     compact_status,
     container_matches,
+    container_search_text,
     format_ports,
     human_size,
     mask_env,
@@ -86,6 +87,16 @@ def test_filter_matches_name_image_id_status_case_insensitively():
     assert container_matches(web, "exited (1)")
     assert not container_matches(web, "postgres")
     assert container_matches(web, "")
+
+
+def test_filter_with_the_search_text_kept_matches_the_same_and_never_across_fields():
+    web = row("web", image="nginx:1.25", status="Exited (1) 2 hours ago", state="exited")
+    kept = container_search_text(web)
+    for needle in ("WEB", "nginx", web.id[:6], "exited (1)", "postgres", "", "web nginx"):
+        assert container_matches(web, needle, kept) == container_matches(web, needle)
+    # a name ending and an image starting never make one match
+    assert not container_matches(web, "b\nng", kept)
+    assert not container_matches(web, "webnginx", kept)
 
 
 def test_sort_rows_by_name_and_created():

@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from tui.docker.errors import is_connection_problem
 from tui.messages import ItemsListed
-from tui.widgets.keyed_table import KeyedTable, RowCells
+from tui.widgets.keyed_table import KeyedTable, RowCells, text_cells
 from tui.workers import WorkerErrors
 
 if TYPE_CHECKING:
@@ -168,8 +168,6 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
         table = self.table
         key = table.current_key
         table.clear(columns=True)
-        table._cells.clear()
-        table._order = []
         for column in columns:
             table.add_column(column.label, width=column.width, key=column.key)
         self.render_rows()
@@ -295,7 +293,7 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
             if cells is None:
                 # plain strings become Text here, once: DataTable would read
                 # them as markup, and data from the daemon is never markup
-                cells = drawn[key] = tuple(Text(c) if isinstance(c, str) else c for c in (self.cell(item, column) for column in column_keys))
+                cells = drawn[key] = text_cells(tuple(self.cell(item, column) for column in column_keys))
             rows.append((key, cells))
         self.table.sync(rows)
         self._update_status()
@@ -320,7 +318,9 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
             text = self.status_summary()
         if text != self._status_text:
             self._status_text = text
-            self.query_one(f"#{self.pane_id}-status", Static).update(Text(text))
+            # its size is fixed in CSS: no layout of the whole screen for
+            # every key typed into the filter
+            self.query_one(f"#{self.pane_id}-status", Static).update(Text(text), layout=False)
 
     # --- selection -------------------------------------------------------
     @property
@@ -355,7 +355,12 @@ class ResourcePane(WorkerErrors, Vertical, Generic[T]):
     @on(Input.Changed, ".pane-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.filter_text = event.value.strip()
+        text = event.value.strip()
+        if text == self.filter_text:
+            # clear_filter has drawn it already (setting the field's value
+            # comes back here), or only a space was typed
+            return
+        self.filter_text = text
         self.render_rows()
 
     @on(Input.Submitted, ".pane-filter")

@@ -15,6 +15,7 @@ from tui.presentation import (
     compact_bytes,
     compact_status,
     container_matches,
+    container_search_text,
     cpu_style,
     cpu_text,
     format_ports,
@@ -74,6 +75,8 @@ class ContainersPane(ResourcePane[ContainerRow]):
         #: ids marked with space: ``l`` merges their logs
         self.marked: dict[str, None] = {}
         self._stats_deliveries = 0
+        #: id -> (the listed row, its lowercased search text), per fetch
+        self._search_texts: dict[str, tuple[ContainerRow, str]] = {}
 
     # --- data ------------------------------------------------------------
     def fetch(self, api: Any) -> list[ContainerRow]:
@@ -83,7 +86,10 @@ class ContainersPane(ResourcePane[ContainerRow]):
         return item.id
 
     def item_matches(self, item: ContainerRow, needle: str) -> bool:
-        return container_matches(item, needle)
+        known = self._search_texts.get(item.id)
+        if known is None or known[0] is not item:
+            known = self._search_texts[item.id] = (item, container_search_text(item))
+        return container_matches(item, needle, known[1])
 
     def sorted_items(self, items: list[ContainerRow]) -> list[ContainerRow]:
         if self.running_only:
@@ -129,9 +135,10 @@ class ContainersPane(ResourcePane[ContainerRow]):
         self.render_rows()
 
     def on_items_listed(self, message: Any) -> None:
-        if message.pane_id == self.pane_id and self.marked:
+        if message.pane_id == self.pane_id:
             present = {row.id for row in message.items}
             self.marked = {cid: None for cid in self.marked if cid in present}
+            self._search_texts = {cid: known for cid, known in self._search_texts.items() if cid in present}
         super().on_items_listed(message)
         if message.pane_id == self.pane_id:
             # numbers and graphs of removed containers go with them
