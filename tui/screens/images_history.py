@@ -8,11 +8,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.docker import images as image_ops
 from tui.docker.models import ImageLayer, ImageRow
 from tui.presentation import human_size, layer_command, safe_text, short_id, time_ago
+from tui.widgets.key_footer import KeyFooter
 from tui.workers import WorkerErrors
 
 
@@ -32,7 +33,7 @@ class ImageHistoryScreen(WorkerErrors, Screen):
         yield Static(Text(f" history of {safe_text(name)} ", style="bold reverse"), classes="progress-title")
         yield DataTable(cursor_type="row", id="history-table")
         yield Static(Text("loading…", style="dim"), id="history-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

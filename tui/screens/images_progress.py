@@ -19,13 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, RichLog, Static
+from textual.widgets import RichLog, Static
 
 from tui.docker import images as image_ops
 from tui.docker.ansi import sanitize
 from tui.docker.errors import describe_error
 from tui.docker.models import LayerProgress
 from tui.presentation import safe_text, transfer_line
+from tui.widgets.key_footer import KeyFooter
 from tui.workers import WorkerErrors
 
 #: progress redraws per second, whatever rate the daemon reports at
@@ -77,7 +78,7 @@ class TransferScreen(WorkerErrors, Screen):
         with VerticalScroll(id="transfer-layers-box"):
             yield Static("", id="transfer-layers")
         yield Static("", id="transfer-messages")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.transfer()
@@ -185,7 +186,7 @@ class BuildScreen(WorkerErrors, Screen):
         yield Static(Text(title, style="bold reverse"), classes="progress-title")
         yield RichLog(max_lines=BUILD_LOG_LINES, wrap=True, markup=False, highlight=False, id="build-log")
         yield Static(Text("sending the build context…", style="yellow"), id="build-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_interval(FRAME_SECONDS, self._flush)

@@ -7,12 +7,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui.docker import images as image_ops
 from tui.docker.errors import describe_error
 from tui.docker.models import SearchResult
 from tui.presentation import safe_text
+from tui.widgets.key_footer import KeyFooter
 from tui.workers import WorkerErrors
 
 
@@ -33,7 +34,7 @@ class ImageSearchScreen(WorkerErrors, Screen):
         yield Input(self.term, placeholder="image name to search for, then enter", id="search-term", compact=True)
         yield DataTable(cursor_type="row", id="search-table")
         yield Static(Text("type a name and press enter; enter on a result pulls it", style="dim"), id="search-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

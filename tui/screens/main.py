@@ -233,10 +233,10 @@ class MainScreen(Screen):
         shown = getattr(self.app, "first_list_shown", None)
         if shown is not None:
             shown()
-        from textual.widgets import Footer
+        from tui.widgets.key_footer import KeyFooter
 
-        if not self.query(Footer):
-            await self.mount(Footer())
+        if not self.query(KeyFooter):
+            await self.mount(KeyFooter())
             # a footer draws its keys when the bindings change, and the
             # focus settled before it was there
             self.refresh_bindings()
