@@ -681,3 +681,14 @@ def test_feeding_from_a_thread_while_rendering() -> None:
     thread.join()
     assert not errors
     assert emulator.display[-2].startswith("2999 你好")
+
+
+@pytest.mark.parametrize("control", ["\x07", "\x0f", "\x0e", "\x1b[2K", "\x1b7", "é\x9b", "\x7f"])
+@pytest.mark.parametrize("read", [64, 4096])
+def test_a_control_inside_a_coloured_flood_ends_the_span_where_it_stands(control: str, read: int) -> None:
+    # Floods are checked for controls in one go; one control part-way must
+    # still be applied exactly where it stands, before and after it the flood.
+    lines = [f"\x1b[3{i % 8}m{i:5d}\x1b[0m line {'x' * (i % 30)}" for i in range(300)]
+    lines[150] += control + "after"
+    data = "\r\n".join(lines).encode()
+    fast_and_slow_in([data[i : i + read] for i in range(0, len(data), read)], 40, 10, kept=50)

@@ -64,6 +64,8 @@ _CSI_COLON_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 # ships 3.11.2) matches them wrongly.
 _SPAN_BREAKING_CONTROL = re.compile(r"[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 _SPAN_BREAKING_ESC = re.compile(r"\x1b(?!\[[0-9;]*m)")
+#: The ASCII a span may hold (ESC only to start an SGR, which is checked apart).
+_SPAN_ASCII = bytes(range(0x20, 0x7F)) + b"\r\n\t\x08\x1b"
 
 
 def _next_break(pattern: re.Pattern[str], text: str, start: int) -> int:
@@ -912,6 +914,7 @@ class TerminalEmulator:
         span_end = 0
         # Where the next span-breaking control and ESC are (-1: not looked yet).
         control_at = esc_at = -1 if spans else len(text)
+        control_free: bool | None = None
         i = 0
         n = len(text)
         while i < n:
@@ -929,7 +932,12 @@ class TerminalEmulator:
                     # Each search runs on from where the last one's find
                     # was passed, so the text is scanned once in all.
                     if control_at < i:
-                        control_at = _next_break(_SPAN_BREAKING_CONTROL, text, i)
+                        if control_free is None:
+                            # ASCII text with no control but CR, LF, TAB, BS
+                            # and ESC (the usual flood) is told at C speed,
+                            # three times the regex's; asked once per text.
+                            control_free = text.isascii() and not text.encode("ascii").translate(None, _SPAN_ASCII)
+                        control_at = n if control_free else _next_break(_SPAN_BREAKING_CONTROL, text, i)
                     if esc_at < i:
                         esc_at = _next_break(_SPAN_BREAKING_ESC, text, i)
                     found = min(control_at, esc_at)
