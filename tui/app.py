@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.binding import Binding
@@ -27,6 +28,7 @@ from tui.docker.client import CALL_TIMEOUT, DockerService, Endpoint, list_contex
 from tui.docker.errors import DaemonUnavailable, describe_error, is_connection_problem, is_timeout
 from tui.docker.events import EventStream
 from tui.docker.models import ContainerRow
+from tui.idle_gc import IdleCollector
 from tui.messages import DaemonConnection, DaemonEventReceived, TaskFinished
 from tui.presentation import safe_text
 
@@ -80,6 +82,8 @@ class DtuiApp(App[int], inherit_bindings=False):
 
         #: the one stats sampler; panes that show stats register with it
         self.stats_feed = StatsFeed(self)
+        #: full garbage collections between keystrokes (see collect_when_idle)
+        self.idle_collector: IdleCollector | None = None
 
     @property
     def endpoint(self) -> Endpoint:
@@ -110,6 +114,20 @@ class DtuiApp(App[int], inherit_bindings=False):
     def on_unmount(self) -> None:
         self._stop_events()
         self.stats_feed.close()
+        if self.idle_collector is not None:
+            self.idle_collector.uninstall()
+
+    def collect_when_idle(self) -> None:
+        """From now on full garbage collections wait for a pause in the input (`tui.idle_gc`)."""
+        if self.idle_collector is None:
+            self.idle_collector = IdleCollector()
+            self.idle_collector.install()
+            self.set_interval(2.0, self.idle_collector.tick, name="idle gc")
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.idle_collector is not None and isinstance(event, events.InputEvent):
+            self.idle_collector.input_seen()
+        await super().on_event(event)
 
     def first_list_shown(self) -> None:
         """The main screen's first list is on screen, or is not coming soon

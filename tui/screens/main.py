@@ -228,7 +228,13 @@ class MainScreen(Screen):
 
     async def _after_first_list(self) -> None:
         if not gc.isenabled():
+            # The command line held the collector off through startup: what
+            # startup built is never walked again, and from now on full
+            # collections wait for a pause in the input.
             gc.freeze()
+            collect_when_idle = getattr(self.app, "collect_when_idle", None)
+            if collect_when_idle is not None:
+                collect_when_idle()
             gc.enable()
         shown = getattr(self.app, "first_list_shown", None)
         if shown is not None:
