@@ -49,6 +49,21 @@ def api_client(workers: int = 8) -> Any:
 # ------------------------------------------------------------ bench containers
 
 
+def app_started_like_dtui(**kwargs: Any) -> Any:
+    """``create_app(**kwargs)`` started as ``dtui`` starts it (tui.cli.main):
+    the collector off until the first list is on screen; the main screen
+    then freezes what startup built, turns the collector back on and leaves
+    full collections to the idle collector. Without this a bench times full
+    collections over ~100,000 startup objects (60-100 ms each, landing on
+    random keys) that the real app never scans again."""
+    import gc
+
+    from tui.app import create_app
+
+    gc.disable()
+    return create_app(**kwargs)
+
+
 def bench_name(index: int) -> str:
     return f"{NAME_PREFIX}{index:04d}"
 

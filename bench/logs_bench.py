@@ -46,7 +46,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import IMAGE, LABEL, Figure, api_client, figures_table, median, rss_mb, write_result  # noqa: E402
+from bench.common import (  # noqa: E402
+    IMAGE,
+    LABEL,
+    Figure,
+    api_client,
+    app_started_like_dtui,
+    figures_table,
+    median,
+    rss_mb,
+    write_result,
+)
 
 KEY_GOAL_MS = 100.0
 RATIO_GOAL = 1.0
@@ -179,12 +189,11 @@ async def flood_app(seconds: float) -> dict[str, Any]:
     """dtui's log screen and ``docker logs -f`` follow the same flood."""
     from textual import events
 
-    from tui.app import create_app
 
     api = api_client()
     container_id = flood_container(api)
     row = container_row(api, container_id)
-    app = create_app(host=os.environ["DOCKER_HOST"])
+    app = app_started_like_dtui(host=os.environ["DOCKER_HOST"])
     cli = CliFollower(container_id)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -333,7 +342,6 @@ def flood(seconds: float, rounds: int) -> tuple[list[Figure], dict[str, Any]]:
 
 
 async def big_log(lines: int) -> tuple[list[Figure], dict[str, Any]]:
-    from tui.app import create_app
 
     api = api_client()
     container_id = run_container(api, "dtuibench-logbig", f"seq 1 {lines}; exec sleep 100000")
@@ -354,7 +362,7 @@ async def big_log(lines: int) -> tuple[list[Figure], dict[str, Any]]:
         subprocess.run(["docker", "logs", container_id], stdout=subprocess.DEVNULL, check=True, env=env)
         cli_all.append(time.perf_counter() - began)
     opens, loads = [], []
-    app = create_app(host=os.environ["DOCKER_HOST"])
+    app = app_started_like_dtui(host=os.environ["DOCKER_HOST"])
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.5)

@@ -1,7 +1,7 @@
 """dtui with 1,000 containers: key-to-paint while scrolling and filtering, what
 a refresh after a daemon event touches, and the cost of a table sync.
 
-The real app (``create_app``) runs under Textual's Pilot at 120x40 against the
+The real app (``create_app``, started as ``dtui`` starts it) runs under Textual's Pilot at 120x40 against the
 private daemon. Key-to-paint is the time from ``pilot.press`` to the first
 frame the screen composes (``App._display``) that shows the new state: the
 cursor on the expected row, or the expected number of rows for a filter.
@@ -32,6 +32,7 @@ from bench.common import (  # noqa: E402
     LABEL,
     Figure,
     api_client,
+    app_started_like_dtui,
     bench_name,
     create_containers,
     figures_table,
@@ -142,16 +143,8 @@ async def key_to_paint(pilot: Any, probe: TableProbe, key: str, *, rows: int | N
 
 
 async def run(count: int) -> tuple[list[Figure], dict[str, Any]]:
-    from tui.app import create_app
-
     api = api_client()
-    # as `dtui` starts (tui.cli.main): the collector is off until the first
-    # list is on screen, then the main screen freezes what startup built and
-    # turns it back on. Without this the bench timed full collections over
-    # ~100,000 startup objects (60-100 ms each, landing on random keys) that
-    # the real app never scans again.
-    gc.disable()
-    app = create_app(host=os.environ["DOCKER_HOST"])
+    app = app_started_like_dtui(host=os.environ["DOCKER_HOST"])
     details: dict[str, Any] = {"containers": count}
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.screen.query_one("#pane-containers")
