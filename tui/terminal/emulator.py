@@ -258,7 +258,11 @@ class _Screen(pyte.Screen):
     def fold_sgr(self, text: str, pen: _CellCache) -> _CellCache:
         """The pen after the SGRs in `text`, from `pen`."""
         # Those before the last SGR that resets everything do not matter.
-        at = max(text.rfind("\x1b[0m"), text.rfind("\x1b[m"), text.rfind("\x1b[0;"))
+        # The other two are looked for only after the usual one: a coloured
+        # flood has "\x1b[0m" near its end, and no need to scan all of it again.
+        at = text.rfind("\x1b[0m")
+        after = max(at, 0)
+        at = max(at, text.rfind("\x1b[m", after), text.rfind("\x1b[0;", after))
         if at >= 0:
             pen = self.cells_for(BLANK_CELL)
         for body in _SGR.findall(text, max(at, 0)):
