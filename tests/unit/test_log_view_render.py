@@ -4,6 +4,10 @@ lines on screen."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from textual.app import App, ComposeResult
 
 from tui.docker.logspool import STDERR, LogLine, LogSpool
@@ -28,6 +32,14 @@ class ViewApp(App[None]):
         view.focus()
 
 
+@asynccontextmanager
+async def viewing(spool: LogSpool, size: tuple[int, int]) -> AsyncIterator[tuple[Any, LogView]]:
+    """The view over `spool` running in an app of `size`: its pilot and the view."""
+    app = ViewApp(spool)
+    async with app.run_test(size=size) as pilot:
+        yield pilot, app.query_one(LogView)
+
+
 def fill(spool: LogSpool, count: int, start: int = 0) -> None:
     spool.extend(LogLine(f"line {i}", timestamp=STAMP) for i in range(start, start + count))
 
@@ -48,9 +60,7 @@ async def last_row_becomes(pilot, view: LogView, text: str) -> None:
 async def test_follows_the_end_and_pauses_when_scrolled_up() -> None:
     with LogSpool() as spool:
         fill(spool, 100)
-        app = ViewApp(spool)
-        async with app.run_test(size=(40, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(40, 10)) as (pilot, view):
             await pilot.pause()
             assert text_rows(view)[-1].strip() == "line 99"
 
@@ -82,9 +92,7 @@ async def test_a_burst_of_new_lines_ends_with_the_last_line_shown() -> None:
     lines; the last batch is never left unshown."""
     with LogSpool() as spool:
         fill(spool, 20)
-        app = ViewApp(spool)
-        async with app.run_test(size=(40, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(40, 10)) as (pilot, view):
             await pilot.pause()
             for start in range(20, 220, 10):
                 fill(spool, 10, start)
@@ -96,9 +104,7 @@ async def test_a_burst_of_new_lines_ends_with_the_last_line_shown() -> None:
 async def test_scrolling_down_to_the_end_resumes() -> None:
     with LogSpool() as spool:
         fill(spool, 50)
-        app = ViewApp(spool)
-        async with app.run_test(size=(40, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(40, 10)) as (pilot, view):
             await pilot.pause()
             await pilot.press("up", "up")
             assert not view.following
@@ -111,9 +117,7 @@ async def test_long_lines_are_cut_and_scroll_sideways_without_wrap() -> None:
     with LogSpool() as spool:
         spool.append(LogLine("start " + "x" * 100_000 + " end"))
         spool.append(LogLine("short"))
-        app = ViewApp(spool)
-        async with app.run_test(size=(40, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(40, 10)) as (pilot, view):
             await pilot.pause()
             first = view.render_line(0)
             assert "".join(s.text for s in first).strip().startswith("start x")
@@ -136,9 +140,7 @@ async def test_wrap_shows_a_long_line_on_several_rows_and_keeps_the_end_visible(
         fill(spool, 20)
         spool.append(LogLine("w" * 100, stream=STDERR))
         spool.append(LogLine("tail line"))
-        app = ViewApp(spool)
-        async with app.run_test(size=(30, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(30, 10)) as (pilot, view):
             await pilot.pause()
             await pilot.press("w")  # not bound on the bare view: use the method
             view.set_wrap(True)
@@ -158,9 +160,7 @@ async def test_wrap_shows_a_long_line_on_several_rows_and_keeps_the_end_visible(
 async def test_timestamps_toggle_and_markup_stays_literal() -> None:
     with LogSpool() as spool:
         spool.append(LogLine("[bold]not bold[/bold] \x1b[31mred\x1b[0m", timestamp=STAMP))
-        app = ViewApp(spool)
-        async with app.run_test(size=(80, 5)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(80, 5)) as (pilot, view):
             await pilot.pause()
             assert text_rows(view)[0] == " [bold]not bold[/bold] red"
             view.set_timestamps(True)
@@ -183,9 +183,7 @@ async def test_rendering_reads_only_the_lines_on_screen() -> None:
             return original(index)
 
         spool.get = counting_get  # type: ignore[method-assign]
-        app = ViewApp(spool)
-        async with app.run_test(size=(60, 20)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(60, 20)) as (pilot, view):
             await pilot.pause()
             assert text_rows(view)[-1].strip() == "line 199999"
             # a screen or two of lines, never the log
@@ -242,9 +240,7 @@ async def test_a_wrapped_line_taller_than_the_screen_says_how_to_read_the_rest()
     with LogSpool() as spool:
         spool.append(LogLine("y" * 2000))
         spool.append(LogLine("after"))
-        app = ViewApp(spool)
-        async with app.run_test(size=(40, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(40, 10)) as (pilot, view):
             view.set_wrap(True)
             await pilot.pause()
             rows = [r for r in text_rows(view) if r.strip()]
@@ -259,9 +255,7 @@ async def test_a_growing_log_moves_the_scrollbar_with_it() -> None:
     pass; the scrollbar must still know the log's new length."""
     with LogSpool() as spool:
         fill(spool, 100)
-        app = ViewApp(spool)
-        async with app.run_test(size=(40, 10)) as pilot:
-            view = app.query_one(LogView)
+        async with viewing(spool, size=(40, 10)) as (pilot, view):
             await pilot.pause()
             assert view.show_vertical_scrollbar
             fill(spool, 400, 100)
