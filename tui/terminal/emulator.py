@@ -13,6 +13,10 @@ kept as a list of lines (`_Screen.lazy_region`) and the lines as the text
 they came as (`TerminalEmulator._flood`): scrolling is list surgery, lines
 that scroll in and out within one read are never made cells, history keeps
 the text, and only the lines on screen become cells, when they are drawn.
+A read that is nothing but such lines is told in a few passes at C speed
+(`TerminalEmulator._flood_read`), and the lines that scroll straight
+through it are not even split: history keeps them as one run of text
+(`scrollback.RawLines`) until someone scrolls back to it.
 
 pyte 0.8.2 lacks the alternate screen, drops the rest of a text run after an
 unprintable character, raises on malformed parameters and, on shrinking,
@@ -26,7 +30,7 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_right
-from collections import defaultdict, deque
+from collections import defaultdict
 from functools import wraps
 from itertools import compress, repeat
 from typing import Any, Callable, Iterable, NamedTuple
@@ -39,6 +43,7 @@ from pyte.streams import Stream
 from textual.strip import Strip
 
 from tui.terminal.render import BLANK_CELL, PenRuns, StripRenderer, cell_texts
+from tui.terminal.scrollback import RawLines, Scrollback
 
 # pyte keeps private (DEC) modes shifted left by 5 in `Screen.mode`.
 DECCKM = 1 << 5
@@ -66,6 +71,11 @@ _SPAN_BREAKING_CONTROL = re.compile(r"[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\
 _SPAN_BREAKING_ESC = re.compile(r"\x1b(?!\[[0-9;]*m)")
 #: The ASCII a span may hold (ESC only to start an SGR, which is checked apart).
 _SPAN_ASCII = bytes(range(0x20, 0x7F)) + b"\r\n\t\x08\x1b"
+#: For telling a read made only of lines of text and SGR (`_flood_read`) in
+#: a few passes at C speed: printable ASCII, CR, LF and ESC stay, any other
+#: byte becomes NUL, and digits and ";" go, so that every SGR reads "\x1b[m".
+_FLOOD_TABLE = bytes(b if 0x20 <= b < 0x7F or b in b"\r\n\x1b" else 0 for b in range(256))
+_FLOOD_DELETE = b"0123456789;"
 
 
 def _next_break(pattern: re.Pattern[str], text: str, start: int) -> int:
@@ -170,10 +180,9 @@ class _Screen(pyte.Screen):
     def __init__(self, columns: int, lines: int, history: int) -> None:
         #: Lines that left the top of the main screen, oldest first: a tuple of
         #: cells, or text a flood left (see `scroll_region`): a str in the
-        #: default pen, PenRuns or an _SgrLine (`runs_of` makes it PenRuns).
-        self.history: deque[_Row] = deque(maxlen=max(0, history))
-        #: Lines ever pushed to history; the view uses it to stay put while scrolled back.
-        self.history_pushed = 0
+        #: default pen, PenRuns or an _SgrLine (`runs_of` makes it PenRuns),
+        #: and runs of a flood's lines not made rows yet (`_expand_run`).
+        self.history = Scrollback(history, self._expand_run)
         self.replies: list[str] = []
         #: The scroll region's lines as a flood left them (see `lazy_region`),
         #: from line `_lazy_top`; they become cells when `buffer` is next used.
@@ -300,6 +309,29 @@ class _Screen(pyte.Screen):
             runs.append((pen.attrs, parts[index + 1]))
         return PenRuns(runs)
 
+    def pen_rows(self, lines: list[str], pen: _CellCache, has_sgr: bool) -> tuple[list[str | _SgrLine], _CellCache]:
+        """Lines of text and SGR as they are kept (str in the default pen, else _SgrLine), and the pen after them."""
+        if not has_sgr and pen.attrs == BLANK_CELL:
+            return lines, pen  # type: ignore[return-value]
+        start = pen
+        if has_sgr and len(lines) > 1:
+            pen = self.fold_sgr("\r\n".join(lines[:-1]), pen)
+        block = _SgrBlock(lines, start.attrs, pen.attrs)
+        rows = list(map(_SgrLine, zip(repeat(block), range(len(lines)))))
+        if has_sgr:
+            pen = self.fold_sgr(lines[-1], pen)
+        return rows, pen  # type: ignore[return-value]
+
+    def _expand_run(self, run: RawLines) -> list[Any]:
+        """The history rows a run of a flood's lines makes (wrapped as they were, at the width then)."""
+        lines = run.text.split("\r\n")
+        has_sgr = "\x1b" in run.text
+        rows, _ = self.pen_rows(lines, self.cells_for(run.pen), has_sgr)
+        widths = _ascii_widths(lines, run.columns, has_sgr)
+        if max(widths) > run.columns:
+            rows = _wrap_all(rows, widths, run.columns, self.runs_of)
+        return rows
+
     # -- pyte overrides ---------------------------------------------------
 
     def reset(self) -> None:
@@ -396,6 +428,22 @@ class _Screen(pyte.Screen):
             if mo.DECOM in self.mode and self.margins is not None:
                 y -= self.margins.top
             self.write_process_input(f"\x1b[{y};{self.cursor.x + 1}R")
+
+    def delete_lines(self, count: int | None = None) -> None:
+        # pyte's leaves a line where it was when the one that should move up
+        # into it has no cells yet (never written); it must become blank.
+        count = count or 1
+        top, bottom = self.margins or (0, self.lines - 1)
+        if top <= self.cursor.y <= bottom:
+            buffer = self.buffer
+            self.dirty.update(range(self.cursor.y, self.lines))
+            for y in range(self.cursor.y, bottom + 1):
+                moved = buffer.pop(y + count, None) if y + count <= bottom else None
+                if moved is None:
+                    buffer.pop(y, None)
+                else:
+                    buffer[y] = moved
+            self.carriage_return()
 
     def index(self) -> None:
         top, bottom = self.margins or (0, self.lines - 1)
@@ -499,15 +547,15 @@ class _Screen(pyte.Screen):
         a line a flood left as text (str, PenRuns, _SgrLine) is kept as it is.
         """
         rows = list(rows)
-        self.history_pushed += len(rows)
-        maxlen = self.history.maxlen or 0
-        if not maxlen:
-            return
+        maxlen = self.history.maxlen
+        kept = rows[-maxlen:] if maxlen else []
+        self.history.skip(len(rows) - len(kept))
         # Cells are the shared Chars of the cell caches, so a history line
         # costs one tuple of references.
         columns = self.columns
-        append = self.history.append
-        for row in rows[-maxlen:]:
+        frozen = []
+        append = frozen.append
+        for row in kept:
             if not row:
                 append(())
             elif row.__class__ is list:
@@ -517,6 +565,12 @@ class _Screen(pyte.Screen):
                 append(tuple(map(row.get, range(width), repeat(row.default, width))))
             else:
                 append(row)
+        self.history.extend(frozen)
+
+    @property
+    def history_pushed(self) -> int:
+        """Lines ever pushed to history; the view uses it to stay put while scrolled back."""
+        return self.history.pushed
 
     @property
     def feeds_history(self) -> bool:
@@ -543,8 +597,12 @@ class _Screen(pyte.Screen):
             self._lazy_top = top
         return lazy
 
-    def scroll_region(self, rows: list[Any]) -> None:
-        """Line feeds at the region's bottom bring `rows` in: as many lines leave at the top (to history if kept)."""
+    def scroll_region(self, rows: list[Any], run: RawLines | None = None) -> None:
+        """Line feeds at the region's bottom bring `rows` in: as many lines leave at the top (to history if kept).
+
+        `run` is lines that came before `rows` and scrolled straight
+        through (`count >= height` then), kept as they came.
+        """
         lazy = self.lazy_region()
         height = len(lazy)
         count = len(rows)
@@ -552,10 +610,10 @@ class _Screen(pyte.Screen):
         if count >= height:
             if keep:
                 self._push_history(lazy)
+                if run is not None:
+                    self.history.add_run(run)
                 # Text lines that scroll straight through are history already.
-                passing = rows[: count - height]
-                self.history_pushed += len(passing)
-                self.history.extend(passing)
+                self.history.extend(rows[: count - height])
             lazy[:] = rows[count - height :]
         else:
             if keep:
@@ -898,6 +956,8 @@ class TerminalEmulator:
 
     def _process(self, text: str, spans: bool = True) -> None:
         """Apply decoded text; with `spans`, runs of lines longer than the screen go to `_flood`."""
+        if spans and "\r\n" in text and self._flood_read(text):
+            return
         screen = self._screen
         stream = self._stream
         token = _TOKEN.match
@@ -1013,6 +1073,95 @@ class TerminalEmulator:
         if batch:
             screen.write_plain(batch)
 
+    def _flood_read(self, text: str) -> bool:
+        """Apply `text` if it is all lines of ASCII text and SGR, CR LF between them, scrolling the region through.
+
+        That is most reads of a flood once it goes on. It is told with a few
+        passes over the bytes at C speed, and the lines that scroll straight
+        through are not even split: they go to history as the text they
+        came in (`RawLines`), made rows only if anybody scrolls back before
+        newer lines push them out. Only the region's lines are looked at.
+        False, with nothing done, for anything else (`_process` goes on).
+        """
+        screen = self._screen
+        cursor = screen.cursor
+        top, bottom = screen.margins or (0, screen.lines - 1)
+        height = bottom - top + 1
+        if not (
+            cursor.y == bottom
+            and len(text) > 2 * height
+            and text.isascii()
+            and self.bulk_plain_text
+            and self._stream._taking_plain_text
+            and screen.can_write_plain()
+            and mo.DECAWM in screen.mode
+            and mo.DECSCNM not in screen.mode
+        ):
+            return False
+        if text[0] == "\n":
+            if cursor.x:
+                return False
+            text = "\r" + text  # at column 0 (the CR ended the last read), LF is CR LF
+        # A CR at the end (maybe the first half of a CR LF) only moves the cursor.
+        cr_end = text[-1] == "\r"
+        if cr_end:
+            text = text[:-1]
+        kept = text.encode("ascii").translate(_FLOOD_TABLE, _FLOOD_DELETE)
+        if b"\x00" in kept:
+            return False  # a control but CR and LF
+        escs = kept.count(b"\x1b")
+        if escs and kept.count(b"\x1b[m") != escs:
+            return False  # an ESC that does not start an SGR
+        bare = kept.replace(b"\r\n", b"")
+        if b"\r" in bare or b"\n" in bare:
+            return False  # a CR or LF on its own
+        count = (len(kept) - len(bare)) // 2
+        if count <= height:
+            return False
+        self._in_sequence = 0
+        end = text.find("\r\n")
+        if end and not self._extend_last_line(text[:end]):
+            self._process(text[:end], spans=False)
+            if cursor.y != bottom or not self._stream._taking_plain_text:
+                self._process(text[end:], spans=False)
+                return True
+        # The lines after the first: those before the last `height` scroll
+        # straight through (`through`, CR LF before each); of the last ones,
+        # those from `first` on fill the region (the ones before pass too,
+        # when lines wrap).
+        parts = text[end:].rsplit("\r\n", height)
+        through = parts[0]
+        lines = parts[1:]
+        columns = screen.columns
+        pen = screen.cells_for(cursor.attrs)
+        has_sgr = bool(escs)
+        run = None
+        if screen.feeds_history:
+            run = RawLines(through[2:], count - height, pen.attrs, columns)
+        if has_sgr:
+            pen = screen.fold_sgr(through, pen)
+        widths = _ascii_widths(lines, columns, has_sgr)
+        first = 0
+        rows: list[Any] = []
+        if max(widths) > columns:
+            first = height
+            filled = 0
+            while first and filled < height:
+                first -= 1
+                filled += (widths[first] - 1) // columns + 1 if widths[first] else 1
+            if first:
+                rows, pen = screen.pen_rows(lines[:first], pen, has_sgr)
+            shown, pen = screen.pen_rows(lines[first:], pen, has_sgr)
+            rows = _wrap_all(rows + shown, widths, columns, screen.runs_of)
+        else:
+            rows, pen = screen.pen_rows(lines, pen, has_sgr)
+        screen.scroll_region(rows, run)
+        last = lines[-1]
+        width = len(_SGR.sub("", last)) if "\x1b" in last else len(last)
+        cursor.x = 0 if cr_end or not width else (width - 1) % columns + 1
+        cursor.attrs = pen.attrs
+        return True
+
     def _flood(self, span: str) -> None:
         """Apply lines of text and SGR with CR LF between them that scroll the region.
 
@@ -1089,16 +1238,7 @@ class TerminalEmulator:
         elif doubles:
             widths = [_width(_SGR.sub("", line) if "\x1b" in line else line) for line in rest]
         else:
-            # Printable lengths where they matter: of lines longer than the
-            # screen with their SGRs (each SGR is 3 characters at least).
-            widths = list(map(len, rest))
-            if has_sgr and max(widths) > columns:
-                for index in compress(range(count), map(columns.__lt__, widths)):
-                    line = rest[index]
-                    if len(line) - 3 * line.count("\x1b") > columns:
-                        widths[index] = len(_SGR.sub("", line))
-                    else:
-                        widths[index] = columns  # fits: one screen line
+            widths = _ascii_widths(rest, columns, has_sgr)
         wide = max(widths) > columns
         # Two-cell characters are not wrapped here: pyte may cut one at the edge.
         if wide and (doubles or mo.DECAWM not in screen.mode):
@@ -1121,7 +1261,7 @@ class TerminalEmulator:
         passing: list[Any] = []
         if first:
             if screen.feeds_history:
-                passing, pen = self._pen_rows(texts[:first], pen, has_sgr)
+                passing, pen = screen.pen_rows(texts[:first], pen, has_sgr)
                 if wide:
                     passing = _wrap_all(passing, widths, columns, screen.runs_of)
             elif has_sgr:
@@ -1134,7 +1274,7 @@ class TerminalEmulator:
             screen.cursor.attrs = pen.attrs
             self._process(rest_text[sum(map(len, rest[:first])) + 2 * first + 2 :], spans=False)
             return
-        shown, pen = self._pen_rows(rest[first:], pen, has_sgr)
+        shown, pen = screen.pen_rows(rest[first:], pen, has_sgr)
         if wide:
             shown = _wrap_all(shown, widths[first:], columns, screen.runs_of)
         screen.scroll_region(passing + shown if passing else shown)
@@ -1179,7 +1319,7 @@ class TerminalEmulator:
                 return False
             if x + written > columns and not (last if last.__class__ is str else "".join(t for _, t in last)).isascii():
                 return False  # autowrap over wide characters: the usual path
-        rows, pen = self._pen_rows([text], screen.cells_for(cursor.attrs), has_sgr)
+        rows, pen = screen.pen_rows([text], screen.cells_for(cursor.attrs), has_sgr)
         cursor.attrs = pen.attrs
         if not plain:
             return True  # SGR only: nothing is written
@@ -1211,21 +1351,6 @@ class TerminalEmulator:
         screen.dirty.add(cursor.y)
         return True
 
-    def _pen_rows(
-        self, lines: list[str], pen: _CellCache, has_sgr: bool
-    ) -> tuple[list[str | _SgrLine], _CellCache]:
-        """Lines of text and SGR as they are kept (str in the default pen, else _SgrLine), and the pen after them."""
-        if not has_sgr and pen.attrs == BLANK_CELL:
-            return lines, pen
-        start = pen
-        if has_sgr and len(lines) > 1:
-            pen = self._screen.fold_sgr("\r\n".join(lines[:-1]), pen)
-        block = _SgrBlock(lines, start.attrs, pen.attrs)
-        rows = list(map(_SgrLine, zip(repeat(block), range(len(lines)))))
-        if has_sgr:
-            pen = self._screen.fold_sgr(lines[-1], pen)
-        return rows, pen  # type: ignore[return-value]
-
     def _feed_pyte(self, text: str) -> None:
         try:
             self._stream.feed(text)
@@ -1249,6 +1374,11 @@ class TerminalEmulator:
     def _collect_changes(self) -> None:
         """Turn what pyte marked dirty into lines of the view to redraw."""
         screen = self._screen
+        offset = self._scroll_offset
+        if offset:
+            # Runs of a flood's lines become rows first, so that `pushed`
+            # counts the rows their wrapped lines make.
+            len(screen.history)
         changed = screen.dirty
         screen.dirty = set()
         cursor = self._cursor_state()
@@ -1260,7 +1390,6 @@ class TerminalEmulator:
         self._seen_pushed = screen.history_pushed
         full = screen.full_redraw
         screen.full_redraw = False
-        offset = self._scroll_offset
         if offset:
             # Scrolled back: keep showing the same lines while output arrives.
             wanted = offset + pushed
@@ -1291,7 +1420,8 @@ class TerminalEmulator:
     def resize(self, columns: int, lines: int) -> None:
         with self.lock:
             self._screen.resize(lines=max(1, lines), columns=max(1, columns))
-            self._scroll_offset = min(self._scroll_offset, len(self._screen.history))
+            if self._scroll_offset:
+                self._scroll_offset = min(self._scroll_offset, len(self._screen.history))
             self._collect_changes()
 
     @property
@@ -1347,7 +1477,8 @@ class TerminalEmulator:
 
     @property
     def history_size(self) -> int:
-        return len(self._screen.history)
+        with self.lock:  # counting makes rows of runs of lines the reader thread may be adding to
+            return len(self._screen.history)
 
     def history_cells(self, index: int) -> tuple[Char, ...]:
         """History line `index` (0 is the oldest) as the cells it shows, from column 0."""
@@ -1376,6 +1507,9 @@ class TerminalEmulator:
 
     def _set_offset(self, offset: int) -> None:
         offset = max(0, min(offset, len(self._screen.history)))
+        # Counting the history made rows of runs of lines (and counted their
+        # wrapped lines as pushed): not lines that came since the last feed.
+        self._seen_pushed = self._screen.history_pushed
         if offset != self._scroll_offset:
             self._scroll_offset = offset
             self._full = True
@@ -1435,6 +1569,21 @@ def _doubles(text: str) -> bool | None:
 def _width(text: str) -> int:
     """The cells `text` (printable, one or two cells a character) takes."""
     return len(text) if text.isascii() else sum(map(wcwidth, text))
+
+
+def _ascii_widths(lines: list[str], columns: int, has_sgr: bool) -> list[int]:
+    """Printable lengths of ASCII lines of text and SGR where they matter: `columns` for a line that fits."""
+    widths = list(map(len, lines))
+    if has_sgr and max(widths) > columns:
+        # Only lines longer than the screen with their SGRs are measured
+        # (each SGR is 3 characters at least).
+        for index in compress(range(len(lines)), map(columns.__lt__, widths)):
+            line = lines[index]
+            if len(line) - 3 * line.count("\x1b") > columns:
+                widths[index] = len(_SGR.sub("", line))
+            else:
+                widths[index] = columns  # fits: one screen line
+    return widths
 
 
 def _expand_tabs(line: str) -> str:
