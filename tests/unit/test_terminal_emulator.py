@@ -713,3 +713,32 @@ def test_a_control_inside_a_coloured_flood_ends_the_span_where_it_stands(control
     lines[150] += control + "after"
     data = "\r\n".join(lines).encode()
     fast_and_slow_in([data[i : i + read] for i in range(0, len(data), read)], 40, 10, kept=50)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "\r",  # a CR on its own: the line is written over from column 0
+        "\n",  # an LF on its own: down a line, same column
+        "\r\r\n",  # a file's CR LF through a TTY
+        "\x1b[\r\nm",  # CR LF inside a CSI: executed, and the CSI goes on
+        "\r\x1b[0m\n",  # an SGR between CR and LF
+        "\x1b[38:5:208m",  # colon parameters
+        "\x1b[1;2H",  # cursor addressing, digits and ";" like an SGR's
+        "\x1b[?25l",
+        "\x1b[ m",
+        "\x1b[\x1b[0mm",
+        "\t",
+        "\x08",
+        "\x1b",
+    ],
+)
+@pytest.mark.parametrize("read", [4096, 65536])
+def test_one_odd_sequence_in_a_read_of_lines_matches_the_per_character_path(odd: str, read: int) -> None:
+    # A read that is only lines of text and SGR is told in a few passes over
+    # its bytes with digits and ";" left out: what looks like it, but is not,
+    # must take the usual path.
+    lines = [f"\x1b[3{i % 8};1m{i:5d}\x1b[0m line {'x' * (i % 30)}" for i in range(2000)]
+    lines[1500] += "ab" + odd + "cd"
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    fast_and_slow_in([data[i : i + read] for i in range(0, len(data), read)], 40, 10, kept=500)

@@ -1109,14 +1109,13 @@ class TerminalEmulator:
         kept = text.encode("ascii").translate(_FLOOD_TABLE, _FLOOD_DELETE)
         if b"\x00" in kept:
             return False  # a control but CR and LF
-        escs = kept.count(b"\x1b")
-        if escs and kept.count(b"\x1b[m") != escs:
-            return False  # an ESC that does not start an SGR
-        bare = kept.replace(b"\r\n", b"")
-        if b"\r" in bare or b"\n" in bare:
-            return False  # a CR or LF on its own
-        count = (len(kept) - len(bare)) // 2
+        count = kept.count(b"\r\n")
         if count <= height:
+            return False
+        # Every CR and LF is in a CR LF and every ESC starts an SGR when
+        # there are no more of them than those make.
+        sgrs = kept.count(b"\x1b[m") if b"\x1b" in kept else 0
+        if len(kept) - len(kept.translate(None, b"\r\n\x1b")) != 2 * count + sgrs:
             return False
         self._in_sequence = 0
         end = text.find("\r\n")
@@ -1134,7 +1133,7 @@ class TerminalEmulator:
         lines = parts[1:]
         columns = screen.columns
         pen = screen.cells_for(cursor.attrs)
-        has_sgr = bool(escs)
+        has_sgr = bool(sgrs)
         run = None
         if screen.feeds_history:
             run = RawLines(through[2:], count - height, pen.attrs, columns)
