@@ -721,6 +721,7 @@ def test_a_control_inside_a_coloured_flood_ends_the_span_where_it_stands(control
         "\r",  # a CR on its own: the line is written over from column 0
         "\n",  # an LF on its own: down a line, same column
         "\r\r\n",  # a file's CR LF through a TTY
+        "\r5\n",  # CR and LF with a digit between: a CR LF once digits are left out
         "\x1b[\r\nm",  # CR LF inside a CSI: executed, and the CSI goes on
         "\r\x1b[0m\n",  # an SGR between CR and LF
         "\x1b[38:5:208m",  # colon parameters
@@ -728,6 +729,8 @@ def test_a_control_inside_a_coloured_flood_ends_the_span_where_it_stands(control
         "\x1b[?25l",
         "\x1b[ m",
         "\x1b[\x1b[0mm",
+        "\x1b7[m",  # save the cursor, then "[m" as text: with digits left out, it reads like an SGR
+        "\x1b;[1m",
         "\t",
         "\x08",
         "\x1b",

@@ -1106,15 +1106,22 @@ class TerminalEmulator:
         cr_end = text[-1] == "\r"
         if cr_end:
             text = text[:-1]
-        kept = text.encode("ascii").translate(_FLOOD_TABLE, _FLOOD_DELETE)
+        data = text.encode("ascii")
+        kept = data.translate(_FLOOD_TABLE, _FLOOD_DELETE)
         if b"\x00" in kept:
             return False  # a control but CR and LF
-        count = kept.count(b"\r\n")
+        count = data.count(b"\r\n")
         if count <= height:
             return False
         # Every CR and LF is in a CR LF and every ESC starts an SGR when
-        # there are no more of them than those make.
-        sgrs = kept.count(b"\x1b[m") if b"\x1b" in kept else 0
+        # there are no more of them than those make. CR LF and ESC [ are
+        # counted as written, not once digits are out ("\r5\n" is no CR LF,
+        # ESC 7 saves the cursor).
+        sgrs = 0
+        if b"\x1b" in kept:
+            sgrs = kept.count(b"\x1b[m")
+            if data.count(b"\x1b[") != sgrs:
+                return False
         if len(kept) - len(kept.translate(None, b"\r\n\x1b")) != 2 * count + sgrs:
             return False
         self._in_sequence = 0
