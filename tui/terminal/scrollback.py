@@ -106,19 +106,26 @@ class Scrollback:
         return self._runs
 
     def _trim(self) -> None:
+        # Drop from the front what the rest surely pushes out: a row when
+        # anything is over, a run when all its lines are.
+        excess = self._floor - self.maxlen
+        if excess <= 0:
+            return
         items = self._items
-        maxlen = self.maxlen
-        while items:
+        popleft = items.popleft
+        while excess > 0 and items:
             first = items[0]
-            size = first.count if first.__class__ is RawLines else 1
-            if self._floor - size < maxlen:
-                return
-            items.popleft()
-            self._floor -= size
             if first.__class__ is RawLines:
+                if first.count > excess:
+                    break
+                excess -= first.count
                 self._runs -= 1
-                self.dropped_unread += 1
                 self._chars -= len(first.text)
+                self.dropped_unread += 1
+            else:
+                excess -= 1
+            popleft()
+        self._floor = self.maxlen + excess
 
     def _settle(self) -> None:
         """Make every run rows, and cut to `maxlen` rows exactly."""
