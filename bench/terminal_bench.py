@@ -20,12 +20,14 @@ of `seq` lines and one of SGR-coloured lines):
 
 Each flood runs --rounds whole paths, each between two raw reads, and each is
 compared with the mean of those two (the daemon's TTY rate drifts with the
-machine's load); medians are reported with their spread. CPU seconds per MB
+machine's load); medians are reported with their spread. A 20 MB coloured
+flood takes under half a second, so one busy moment on a shared machine
+moves a round by 10 %: nine rounds keep the median steady. CPU seconds per MB
 (time.process_time, this process only) are reported next to the rates: on a
 shared machine they move far less than wall time. Results go to
 bench/results/terminal.json and .md.
 
-    python bench/terminal_bench.py [--mb 20] [--pyte-mb 2] [--rounds 5] [--floods seq,colour] [--keys 50] [--quick]
+    python bench/terminal_bench.py [--mb 20] [--pyte-mb 2] [--rounds 9] [--floods seq,colour] [--keys 50] [--quick]
 """
 
 from __future__ import annotations
@@ -420,7 +422,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=20.0, help="size of each file `cat` floods with (MB)")
     parser.add_argument("--pyte-mb", type=float, default=2.0, help="prefix of the stream fed to raw pyte and the emulator alone")
-    parser.add_argument("--rounds", type=int, default=5, help="whole-path runs per flood, each between two raw reads")
+    parser.add_argument("--rounds", type=int, default=9, help="whole-path runs per flood, each between two raw reads")
     parser.add_argument("--floods", default="seq,colour", help=f"which floods, of {','.join(FLOODS)}")
     parser.add_argument("--keys", type=int, default=50, help="keystrokes for the echo latency")
     parser.add_argument("--quick", action="store_true", help="2 MB floods, one round, 20 keystrokes: a smoke run")

@@ -131,16 +131,25 @@ class Scrollback:
         """Make every run rows, and cut to `maxlen` rows exactly."""
         if not self._runs:
             return
-        rows: deque[Any] = deque(maxlen=self.maxlen)
+        # Runs are mostly the newest items: only what follows the oldest
+        # one is taken off and put back.
+        items = self._items
+        taken = []
+        runs = self._runs
+        while runs:
+            item = items.pop()
+            taken.append(item)
+            if item.__class__ is RawLines:
+                runs -= 1
         extra = 0
-        for item in self._items:
+        for item in reversed(taken):
             if item.__class__ is RawLines:
                 made = self._expand(item)
                 extra += len(made) - item.count
-                rows.extend(made)
+                items.extend(made)
             else:
-                rows.append(item)
+                items.append(item)
         self.pushed += extra
-        self._items = deque(rows)
-        self._floor = len(rows)
+        self._floor = len(items)
         self._runs = self._chars = 0
+        self._trim()
