@@ -745,3 +745,43 @@ def test_one_odd_sequence_in_a_read_of_lines_matches_the_per_character_path(odd:
     lines[1500] += "ab" + odd + "cd"
     data = ("\r\n".join(lines) + "\r\n").encode()
     fast_and_slow_in([data[i : i + read] for i in range(0, len(data), read)], 40, 10, kept=500)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_scrolled_back_view_redraws_status_lines_below_a_scroll_region(bulk: bool) -> None:
+    # Lines scroll into history from a region above two status lines: the
+    # view keeps its history lines, and the screen lines it shows move.
+    emulator = TerminalEmulator(10, 7, history=50)
+    emulator.bulk_plain_text = bulk
+    emulator.feed(b"".join(b"h%d\r\n" % i for i in range(10)) + b"\x1b[6;1Hstat5\x1b[7;1Hstat6\x1b[1;2r\x1b[2;1H")
+    emulator.scroll_up(1)
+    [emulator.render_line(y, 10) for y in range(7)]  # drawn, so cached
+    emulator.feed(b"\r\na1\r\na2\r\na3")
+    shown = [emulator.render_line(y, 10).text.rstrip() for y in range(7)]
+    assert shown == ["h3", "h4", "h5", "a1", "a2", "a3", "h6"]
+    emulator._strips.clear()
+    assert [emulator.render_line(y, 10).text.rstrip() for y in range(7)] == shown
+
+
+@pytest.mark.parametrize("final", ["m", "H", "J"])
+def test_a_parameter_of_thousands_of_digits_is_capped_not_an_error(final: str) -> None:
+    # Python refuses to convert more than 4300 digits to an int.
+    emulator = feed_all(TerminalEmulator(10, 3, history=50), "x\r\n" * 3)
+    huge = "\x1b[" + "1" * 4400 + final
+    feed_all(emulator, huge + "ok", "\r\n".join(["a", "b", "\x1b[" + "1" * 4400 + "mc\x1b[0m"] + ["d"] * 10))
+    emulator.scroll_up(8)
+    assert [emulator.render_line(y, 10).cell_length for y in range(3)] == [10, 10, 10]
+    assert "c" in "".join(emulator.render_line(y, 10).text for y in range(3))
+
+
+def test_resize_on_the_alternate_screen_without_a_saved_cursor_keeps_the_written_lines() -> None:
+    # Mode 47 saves no cursor: what scrolls off the main screen on shrinking
+    # depends on its last written line, not on which blank lines pyte made.
+    for bulk in (True, False):
+        emulator = TerminalEmulator(7, 3, history=5)
+        emulator.bulk_plain_text = bulk
+        feed_all(emulator, "a\r\n\r\n\r\n\x1b[?47h")  # "a" scrolls off; blank lines left
+        emulator.resize(7, 1)
+        assert emulator.history_size == 1  # no blank line pushed after it
+        feed_all(emulator, "b\x1b[?47l")
+        assert emulator.display == ["       "]

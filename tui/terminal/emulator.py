@@ -521,7 +521,10 @@ class _Screen(pyte.Screen):
         cursor.y = self._fit_buffer(self.buffer, cursor.y, lines, columns, self._alt is None)
         if self._alt is not None:
             saved = self._alt
-            anchor = saved.cursor.y if saved.cursor is not None else max(saved.buffer, default=0)
+            # Without a saved cursor (modes 47 and 1047), the last line with
+            # anything on it: pyte leaves blank lines in the buffer or not
+            # depending on how the text got there.
+            anchor = saved.cursor.y if saved.cursor is not None else self._last_written(saved.buffer)
             new_y = self._fit_buffer(saved.buffer, anchor, lines, columns, True)
             if saved.cursor is not None:
                 saved.cursor.y = new_y
@@ -675,6 +678,10 @@ class _Screen(pyte.Screen):
             self.ensure_vbounds()
         self.dirty.update(range(self.lines))
         self.full_redraw = True
+
+    def _last_written(self, buffer: defaultdict[int, StaticDefaultDict[int, Char]]) -> int:
+        blank = self.default_char
+        return max((y for y, row in buffer.items() if any(cell != blank for cell in row.values())), default=0)
 
     def _fit_buffer(
         self,
@@ -1399,11 +1406,17 @@ class TerminalEmulator:
         if offset:
             # Scrolled back: keep showing the same lines while output arrives.
             wanted = offset + pushed
+            shown_from = offset  # the first view line that showed the screen
             offset = min(wanted, len(screen.history))
             if offset != wanted:
                 full = True
             self._scroll_offset = offset
             changed = {y + offset for y in changed if y + offset < screen.lines}
+            if pushed:
+                # The view lines that showed the screen show other lines of
+                # it now, or the ones pushed to history: lines that stayed
+                # below a scroll region are not among them.
+                changed.update(range(shown_from, screen.lines))
         if full:
             self._full = True
             self._strips.clear()
@@ -1629,7 +1642,13 @@ def _wrap(row: str | PenRuns, columns: int) -> list[str | PenRuns]:
 
 def _params(body: str) -> list[int]:
     """CSI parameters as pyte's parser reads them: empty is 0, capped at 9999."""
-    return [min(int(p or 0), 9999) for p in body.split(";")]
+    return [min(int(p or 0), 9999) if len(p) < 5 else _long_param(p) for p in body.split(";")]
+
+
+def _long_param(digits: str) -> int:
+    # Capped before it is converted: Python refuses to convert more than 4300 digits.
+    digits = digits.lstrip("0")
+    return 9999 if len(digits) > 4 else int(digits or 0)
 
 
 def screen_text(screen: pyte.Screen) -> list[str]:
