@@ -159,6 +159,8 @@ class _SgrLine(tuple):  # type: ignore[type-arg]
 
 #: A line as history and a flood's lazy screen lines keep it.
 _Row = "tuple[Char, ...] | str | PenRuns | _SgrLine"
+#: Lines a flood left as text: history keeps them as they are.
+_TEXT_ROWS = frozenset({str, PenRuns, _SgrLine})
 
 
 def _tolerant(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -554,21 +556,19 @@ class _Screen(pyte.Screen):
         kept = rows[-maxlen:] if maxlen else []
         self.history.skip(len(rows) - len(kept))
         # Cells are the shared Chars of the cell caches, so a history line
-        # costs one tuple of references.
-        columns = self.columns
-        frozen = []
-        append = frozen.append
-        for row in kept:
-            if not row:
-                append(())
-            elif row.__class__ is list:
-                append(tuple(row))
-            elif row.__class__ is StaticDefaultDict:
-                width = min(max(row) + 1, columns)
-                append(tuple(map(row.get, range(width), repeat(row.default, width))))
-            else:
-                append(row)
-        self.history.extend(frozen)
+        # costs one tuple of references. Lines a flood left as text are kept
+        # as they are.
+        self.history.extend([row if row.__class__ in _TEXT_ROWS and row else self._frozen(row) for row in kept])
+
+    def _frozen(self, row: Any) -> tuple[Char, ...]:
+        if not row:
+            return ()
+        if row.__class__ is list:
+            return tuple(row)
+        if row.__class__ is StaticDefaultDict:
+            width = min(max(row) + 1, self.columns)
+            return tuple(map(row.get, range(width), repeat(row.default, width)))
+        return row  # type: ignore[no-any-return]
 
     @property
     def history_pushed(self) -> int:
@@ -615,8 +615,9 @@ class _Screen(pyte.Screen):
                 self._push_history(lazy)
                 if run is not None:
                     self.history.add_run(run)
-                # Text lines that scroll straight through are history already.
-                self.history.extend(rows[: count - height])
+                if count > height:
+                    # Text lines that scroll straight through are history already.
+                    self.history.extend(rows[: count - height])
             lazy[:] = rows[count - height :]
         else:
             if keep:
@@ -1296,6 +1297,37 @@ class TerminalEmulator:
         screen.cursor.x = (width - 1) % columns + 1 if width else 0
         screen.cursor.attrs = pen.attrs
 
+    def _joined_row(self, last: Any, text: str, x: int) -> tuple[Any, _CellCache] | None:
+        """`last`, a line of ASCII a flood left as text and `x` cells wide, with `text` after it, and the pen then.
+
+        The line stays text: one line of its own. None if `last` is not that simple.
+        """
+        screen = self._screen
+        if last.__class__ is str:
+            line, start = last, BLANK_CELL
+        elif last.__class__ is _SgrLine:
+            block, index = last
+            if index == len(block.lines) - 1:
+                start = block.last_pen
+            elif block.pens is not None:
+                start = block.pens[index]
+            else:
+                return None
+            line = block.lines[index]
+        else:
+            return None
+        if not line.isascii() or (len(_SGR.sub("", line)) if "\x1b" in line else len(line)) != x:
+            return None  # over what is there, or after cells skipped: the usual path
+        pen = screen.cells_for(screen.cursor.attrs)
+        if (screen.fold_sgr(line, screen.cells_for(start)).attrs if "\x1b" in line else start) != pen.attrs:
+            return None  # the pen changed after the line's own SGRs (a colon SGR, say)
+        if "\x1b" in text:
+            pen = screen.fold_sgr(text, pen)
+        line += text
+        if start == BLANK_CELL and "\x1b" not in line:
+            return line, pen
+        return _SgrLine((_SgrBlock([line], start, start), 0)), pen
+
     def _extend_last_line(self, text: str) -> bool:
         """Write `text` (text and SGR) at the cursor on the region's last line, kept as a flood left it.
 
@@ -1322,6 +1354,14 @@ class TerminalEmulator:
         cells = bool(not last or last.__class__ is StaticDefaultDict)
         if x + written > columns and (cells or doubles or mo.DECAWM not in screen.mode):
             return False
+        if plain and not cells and not doubles and x + written <= columns:
+            joined = self._joined_row(last, text, x)
+            if joined is not None:
+                lazy[-1], pen = joined
+                cursor.x = x + written
+                cursor.attrs = pen.attrs
+                screen.dirty.add(cursor.y)
+                return True
         if plain and not cells:
             if last.__class__ is not str:
                 last = screen.runs_of(last)

@@ -12,7 +12,7 @@ unread.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 #: Characters of runs kept unread before they are made rows, per line kept:
 #: runs of very long lines then cost no more memory than their rows would.
@@ -62,12 +62,13 @@ class Scrollback:
             self._floor += 1
             self._trim()
 
-    def extend(self, rows: Iterable[Any]) -> None:
-        rows = list(rows)
+    def extend(self, rows: list[Any]) -> None:
         self.pushed += len(rows)
         if self.maxlen:
-            self._items.extend(rows[-self.maxlen :])
-            self._floor += min(len(rows), self.maxlen)
+            if len(rows) > self.maxlen:
+                rows = rows[-self.maxlen :]
+            self._items.extend(rows)
+            self._floor += len(rows)
             self._trim()
 
     def skip(self, count: int) -> None:
