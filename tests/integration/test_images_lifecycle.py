@@ -689,7 +689,8 @@ async def test_save_then_load_keeps_every_layer(docker_client, images, tmp_path,
         await fill(pilot, form, path=str(tar))
         await submit(pilot)
         await screen_of(pilot, app, "MainScreen")
-        assert any("Loaded" in n and reference in n for n in notifications(app))
+        loaded = await wait_for(pilot, lambda: [n for n in notifications(app) if "Loaded" in n], what="the load's notification")
+        assert any(reference in n for n in loaded), (loaded, notifications(app))
         assert history_length(docker_client, reference) == layers
 
 
