@@ -125,8 +125,13 @@ class DtuiApp(App[int], inherit_bindings=False):
             self.set_interval(2.0, self.idle_collector.tick, name="idle gc")
 
     async def on_event(self, event: events.Event) -> None:
-        if self.idle_collector is not None and isinstance(event, events.InputEvent):
-            self.idle_collector.input_seen()
+        if isinstance(event, events.InputEvent):
+            if getattr(self, "_exit", False):
+                # Keys typed after quitting (q, then a pane's digit) would run
+                # their actions on screens being taken down.
+                return
+            if self.idle_collector is not None:
+                self.idle_collector.input_seen()
         await super().on_event(event)
 
     def first_list_shown(self) -> None:

@@ -7,6 +7,7 @@ import asyncio
 
 import docker.errors
 import pytest
+from textual import events
 
 from tests.integration.app_driver import containers_pane, notifications, screen_text, shown_names, wait_for, wait_thread
 from tui.app import create_app
@@ -218,6 +219,19 @@ async def test_help_lists_bindings_and_q_quits_with_zero(docker_client):
         await pilot.press("q")
         await pilot.pause(0.2)
     assert app.return_code == 0
+
+
+async def test_keys_typed_right_after_quit_do_not_crash_the_exit() -> None:
+    # "q" then a pane's digit before the app is gone: the digit used to build
+    # the Images pane on a screen already being taken down (MountError).
+    app = create_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, app)
+        for key in ("q", "2", "3", "4", "5", "e"):
+            app.post_message(events.Key(key, key))
+        await pilot.pause(0.5)
+    assert app.return_code == 0
+    assert getattr(app, "_exception", None) is None
 
 
 async def test_sort_cycles_and_running_only_toggle(docker_client, run_container):
