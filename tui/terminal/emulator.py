@@ -1140,9 +1140,8 @@ class TerminalEmulator:
                 self._process(text[end:], spans=False)
                 return True
         # The lines after the first: those before the last `height` scroll
-        # straight through (`through`, CR LF before each); of the last ones,
-        # those from `first` on fill the region (the ones before pass too,
-        # when lines wrap).
+        # straight through (`through`, CR LF before each); the last ones fill
+        # the region (when lines wrap, their first rows pass to history too).
         parts = text[end:].rsplit("\r\n", height)
         through = parts[0]
         lines = parts[1:]
@@ -1154,21 +1153,10 @@ class TerminalEmulator:
             run = RawLines(through[2:], count - height, pen.attrs, columns)
         if has_sgr:
             pen = screen.fold_sgr(through, pen)
+        rows, pen = screen.pen_rows(lines, pen, has_sgr)
         widths = _ascii_widths(lines, columns, has_sgr)
-        first = 0
-        rows: list[Any] = []
         if max(widths) > columns:
-            first = height
-            filled = 0
-            while first and filled < height:
-                first -= 1
-                filled += (widths[first] - 1) // columns + 1 if widths[first] else 1
-            if first:
-                rows, pen = screen.pen_rows(lines[:first], pen, has_sgr)
-            shown, pen = screen.pen_rows(lines[first:], pen, has_sgr)
-            rows = _wrap_all(rows + shown, widths, columns, screen.runs_of)
-        else:
-            rows, pen = screen.pen_rows(lines, pen, has_sgr)
+            rows = _wrap_all(rows, widths, columns, screen.runs_of)
         screen.scroll_region(rows, run)
         last = lines[-1]
         width = len(_SGR.sub("", last)) if "\x1b" in last else len(last)
