@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from tui.docker.session import (
+    ExecChannel,
     SessionEnd,
     TerminalSession,
     _FrameReader,
@@ -198,3 +199,27 @@ def test_keystroke_echoes_are_read_as_they_come():
     assert done.wait(5)
     session.close()
     assert session.wait_closed(5)
+
+
+class _RefusingResizes:
+    """An engine that refuses every exec resize (no local daemon can be made to): counts the tries."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def exec_resize(self, exec_id: str, height: int, width: int) -> None:
+        self.tries += 1
+        raise RuntimeError("exec resize refused")
+
+
+def test_only_the_first_exec_resize_is_retried() -> None:
+    # The process may not exist yet at the first size; later resizes come from
+    # the writer thread, with keystrokes queued behind them: one try each.
+    channel = ExecChannel.__new__(ExecChannel)
+    api = _RefusingResizes()
+    channel.api, channel.exec_id, channel._sized, channel._closed = api, "x", False, threading.Event()
+    channel.resize(80, 24)
+    assert api.tries == 10
+    for _ in range(3):
+        channel.resize(100, 30)
+    assert api.tries == 13

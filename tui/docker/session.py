@@ -359,16 +359,18 @@ class ExecChannel(_SocketChannel):
     def resize(self, columns: int, lines: int) -> None:
         # The process may not exist yet just after exec/start, so the first
         # size is retried, as the docker CLI does; later ones are not (the
-        # process may just have exited).
-        for _ in range(1 if self._sized else 10):
+        # process may just have exited, or the engine refuses them: keys
+        # queued behind a resize must not wait for retries every time).
+        tries = 1 if self._sized else 10
+        self._sized = True
+        for attempt in range(tries):
             if self._closed.is_set():
                 return
             try:
                 self.api.exec_resize(self.exec_id, height=lines, width=columns)
-                self._sized = True
                 return
             except Exception:  # noqa: BLE001
-                if not self._sized:
+                if attempt + 1 < tries:
                     time.sleep(0.05)
 
     def finished(self, detach_typed: bool) -> SessionEnd:
