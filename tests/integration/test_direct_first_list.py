@@ -119,3 +119,17 @@ def test_an_answer_that_is_not_a_list_is_left_to_docker_py(tmp_path, answer):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_reconnect_after_docker_py_came_first_lists_afresh(docker_client, run_container):
+    # docker-py was used before any list (another pane first, say); after the
+    # daemon went away and the client was dropped, the next list must be the
+    # daemon's, not the one asked for when dtui started.
+    service = DockerService(resolve_endpoint(), direct_first_list=True)
+    service._first_list.result(timeout=30)
+    late = run_container(command=["sleep", "300"], name_suffix="after-start")
+    service.client.api.ping()
+    service.reset()
+    assert not service.direct_list_pending
+    assert late.id in {c["Id"] for c in service.api.containers(all=True)}
+    service.close()

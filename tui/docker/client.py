@@ -310,6 +310,9 @@ class DockerService:
         with self._lock:
             if self._client is None:
                 self._client = self._connect()
+                # docker-py came first: a reconnect (reset) must not hand out
+                # the list asked for at startup.
+                self._direct_list = False
             return self._client
 
     @property
