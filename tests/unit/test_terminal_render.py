@@ -225,3 +225,20 @@ def test_any_output_renders_at_exact_width(data: str, columns: int, lines: int, 
             strip = emulator.render_line(y, width)
             assert strip.cell_length == width
             assert all(s.text for s in strip)
+
+
+def test_a_closed_event_loop_does_not_end_the_session_as_lost() -> None:
+    # The reader thread may finish a flood while the app exits: asking a closed
+    # loop to draw raised RuntimeError in the reader, which ended the session
+    # as "lost" and skipped the exit code.
+    import asyncio
+
+    from tui.widgets.terminal_view import TerminalView
+
+    view = TerminalView.__new__(TerminalView)
+    loop = asyncio.new_event_loop()
+    loop.close()
+    view._loop = loop
+    assert view._on_loop(lambda: None) is False
+    view._loop = None
+    assert view._on_loop(lambda: None) is False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events, work
@@ -197,13 +198,22 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
                 time.sleep(0.0005)
         # An echo in a quiet terminal is drawn now rather than at the next
         # tick; in a flood the timer's pace holds (one wake per frame at most).
-        loop = self._loop
         now = time.perf_counter()
-        if loop is not None and not self._wake_pending and now - max(self.last_frame_at, self._last_wake) > 1 / FRAME_RATE:
-            self._wake_pending = True
+        if not self._wake_pending and now - max(self.last_frame_at, self._last_wake) > 1 / FRAME_RATE:
+            self._wake_pending = self._on_loop(self._wake)
             self._last_wake = now
-            loop.call_soon_threadsafe(self._wake)
         return emulator.pending_replies()
+
+    def _on_loop(self, callback: Callable[[], None]) -> bool:
+        """Reader thread: `callback` on the event loop soon; False if there is no loop (any more)."""
+        loop = self._loop
+        if loop is None:
+            return False
+        try:
+            loop.call_soon_threadsafe(callback)
+        except RuntimeError:  # the app is exiting and its loop is closed: nothing to draw
+            return False
+        return True
 
     def _wake(self) -> None:
         self._wake_pending = False
@@ -212,9 +222,7 @@ class TerminalView(WorkerErrors, Widget, can_focus=True):
 
     def _output_ended(self) -> None:
         """Reader thread: the stream ended; its last screen is drawn now, not at the flood's pace."""
-        loop = self._loop
-        if loop is not None:
-            loop.call_soon_threadsafe(self._draw_last_frame)
+        self._on_loop(self._draw_last_frame)
 
     def _draw_last_frame(self) -> None:
         if self.is_attached:
